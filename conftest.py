@@ -1,0 +1,82 @@
+"""Fixtures for every test folder: the real PostgreSQL and broker, and the running set.
+
+PostgreSQL and the broker are started once per session (and always stopped);
+each test that needs a store gets a database of its own, so tests never see
+each other's events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from complaints.settings import Settings
+from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
+from launcher.stack import SERVICES, Stack
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    pg = start_postgres()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[Broker]:
+    b = start_broker(log_path=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / "broker.log")
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+@pytest.fixture
+def database_url(postgres: Postgres) -> str:
+    return postgres.create_database(f"t{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture
+def settings(database_url: str, broker: Broker) -> Settings:
+    """Settings for one test: its own database and its own topics on the shared broker."""
+    suffix = uuid.uuid4().hex[:8]
+    return Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=broker.bootstrap,
+        events_topic=f"complaints.events.{suffix}",
+        dead_letter_topic=f"complaints.deadletter.{suffix}",
+        catch_up_interval_seconds=0.5,
+    )
+
+
+def stack_env(settings: Settings) -> dict[str, str]:
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "EVENTS_TOPIC": settings.events_topic,
+        "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+        "CATCH_UP_INTERVAL_SECONDS": str(settings.catch_up_interval_seconds),
+    }
+    for _, port_field in SERVICES.values():
+        env[port_field.upper()] = str(free_port())
+    return env
+
+
+@pytest.fixture
+def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    """The relay and the four services as separate uvicorn processes, on this test's database."""
+    running = Stack(stack_env(settings), log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / tmp_path.name)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,1 @@
+"""The intake service: complaints in, case numbers out."""

@@ -1,0 +1,1 @@
+"""The qualification service: the clock and the handler's work after routing."""

@@ -1,0 +1,1 @@
+"""The reporting service: projections of the event stream and the reports built on them."""

@@ -1,0 +1,36 @@
+"""Reporting's consumer: every complaint event goes into the case projection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from complaints.follower import Follower
+from complaints.service import Wiring
+from complaints.settings import Settings
+from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from reporting.projection import CaseProjection
+
+
+
+async def wire(settings: Settings) -> Wiring:
+    store = await asyncio.to_thread(Complaints, settings)
+    engine = create_async_engine(settings.async_database_url(), pool_pre_ping=True)
+    projection = CaseProjection(engine)
+    await projection.create_tables()
+    follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+                        apply=projection.apply, skip=projection.skip, load_position=projection.position)
+
+    async def close() -> None:
+        await engine.dispose()
+
+    async def read_model() -> bool:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    return Wiring(store=store, worker=follower, checks={"read_model": read_model},
+                  resources={"projection": projection},
+                  close=close)

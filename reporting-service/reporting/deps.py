@@ -1,0 +1,27 @@
+"""FastAPI dependencies as Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from complaints.problems import Problem
+
+
+async def _session(request: Request):  # noqa: ANN202 - a FastAPI yield dependency
+    async with request.app.state.wiring.resources["projection"].sessions() as session:
+        yield session
+
+
+def _tenant(request: Request, tenant: str) -> str:
+    tenants = request.app.state.tenants
+    if tenant not in tenants:
+        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}; known: {sorted(tenants)}",
+                      errors=[{"field": "tenant", "message": "unknown tenant", "allowed": sorted(tenants)}])
+    return tenant
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+TenantDep = Annotated[str, Depends(_tenant)]

@@ -1,0 +1,1 @@
+"""The routing service: which team handles a case."""

@@ -1,0 +1,101 @@
+"""The routing consumer on the real PostgreSQL and broker: exactly-once effects, dead letters."""
+
+import asyncio
+from datetime import datetime, timezone
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from complaints.follower import store_follower
+from complaints.settings import Settings
+from complaints.store import Complaints
+from complaints.tenants import Tenant, load_tenants
+from routing.consumer import Routing
+
+AT = datetime(2023, 6, 22, tzinfo=timezone.utc)
+
+
+def receive(store: Complaints, tenant: Tenant, channel: str = "e-mail", category: str | None = None):
+    return store.receive(tenant, actor="test", received_at=AT, channel=channel, signal_type="klacht",
+                         subject="Roekeloos rijgedrag", text="...", category=category)
+
+
+def event_names(store: Complaints, case_id) -> list[str]:
+    return [type(e).__name__ for e in store.events.get(case_id)]
+
+
+async def test_a_received_case_is_routed_once_even_when_processed_again(settings: Settings):
+    store = Complaints(settings)
+    case = receive(store, load_tenants()["brandweer"], category="facturatie")
+    routing = Routing(settings)
+    follower = store_follower(settings, routing, "routing")
+    await follower.catch_up()
+    # A consumer that lost its memory (or a redelivered message) processes the same event again.
+    follower.position = 0
+    await follower.catch_up()
+    assert event_names(store, case.id) == ["Received", "Routed"]
+    assert store.get(case.id).team == "financien"
+    assert routing.recorder.max_tracking_id("routing") >= 1
+
+
+async def dead_letters(settings: Settings, expected: int) -> list:
+    consumer = AIOKafkaConsumer(settings.dead_letter_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        found = []
+        for _ in range(20):
+            batch = await consumer.getmany(timeout_ms=500)
+            found += [m for ms in batch.values() for m in ms]
+            if len(found) >= expected:
+                break
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def test_an_event_that_cannot_be_routed_goes_to_dead_letters_and_the_next_is_routed(settings: Settings):
+    store = Complaints(settings)
+    ghost = load_tenants()["brandweer"].model_copy(update={"id": "spookzone"})  # unknown to routing
+    bad = receive(store, ghost)
+    good = receive(store, load_tenants()["brandweer"])
+    follower = store_follower(settings, Routing(settings), "routing")
+    await follower.catch_up()
+    assert event_names(store, bad.id) == ["Received"]
+    assert event_names(store, good.id) == ["Received", "Routed"]
+    letters = await dead_letters(settings, 1)
+    assert [m.key for m in letters] == [str(bad.id).encode()]
+    assert dict(letters[0].headers)["consumer"] == b"routing"
+
+
+async def test_a_poison_message_is_moved_aside_and_does_not_block_its_partition(settings: Settings):
+    from complaints.kafka import ensure_topics
+
+    await ensure_topics(settings)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
+    await producer.start()
+    await producer.send_and_wait(settings.events_topic, b"{not a cloudevent", key=b"x", partition=0)
+    await producer.stop()
+    store = Complaints(settings)
+    settings = settings.model_copy(update={"catch_up_interval_seconds": 60.0})  # only the broker wakes it
+    follower = store_follower(settings, Routing(settings), "routing")
+    task = asyncio.create_task(follower.run())
+    try:
+        letters = await dead_letters(settings, 1)
+        assert letters and letters[0].value == b"{not a cloudevent"
+        case = receive(store, load_tenants()["brandweer"])
+        from complaints.cloudevents import to_message
+
+        event = next(iter(store.events.get(case.id)))
+        message = to_message(event, store.recorder.max_notification_id())
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
+        await producer.start()
+        await producer.send_and_wait(settings.events_topic, message.value, key=message.key, partition=0)
+        await producer.stop()
+        for _ in range(100):
+            if event_names(store, case.id) == ["Received", "Routed"]:
+                break
+            await asyncio.sleep(0.1)
+        assert event_names(store, case.id) == ["Received", "Routed"]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""The outbox relay: the store's notification log, published to the broker."""

@@ -1,0 +1,15 @@
+"""The relay's wiring: it consumes the store (not the broker) and produces to the broker."""
+
+from __future__ import annotations
+
+import asyncio
+
+from complaints.service import Wiring
+from complaints.settings import Settings
+from complaints.store import Complaints
+from relay.outbox import Outbox
+
+
+async def wire(settings: Settings) -> Wiring:
+    store = await asyncio.to_thread(Complaints, settings)
+    return Wiring(store=store, worker=Outbox(settings, store))

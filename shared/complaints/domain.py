@@ -1,0 +1,130 @@
+"""The Complaint aggregate: one event stream per case.
+
+Command methods decide (and refuse what the case's state forbids); the private
+`@event` methods only change state, so replaying history runs the same code.
+Every event carries the tenant, the actor (a user or a system) and when it
+happened (`occurred_at`); the library adds when it was recorded (`timestamp`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from eventsourcing.domain import Aggregate, event
+
+SYSTEM_ROUTING = "system:routing"
+SYSTEM_QUALIFICATION = "system:qualification"
+
+
+class CommandRefused(Exception):
+    """A command that the case's current state does not allow."""
+
+    def __init__(self, command: str, status: str) -> None:
+        super().__init__(f"cannot {command} a case that is {status}")
+        self.command = command
+        self.status = status
+
+
+class Complaint(Aggregate):
+    """A complaint (or question, report, suggestion, compliment) from receipt to close."""
+
+    @event("Received")
+    def __init__(
+        self,
+        tenant: str,
+        actor: str,
+        occurred_at: datetime,
+        config_version: str,
+        case_number: str,
+        channel: str,
+        signal_type: str,
+        subject: str,
+        text: str,
+        category: str | None = None,
+        complainant: dict[str, Any] | None = None,
+        sender_reference: str | None = None,
+    ) -> None:
+        self.tenant = tenant
+        self.case_number = case_number
+        self.channel = channel
+        self.signal_type = signal_type
+        self.category = category
+        self.subject = subject
+        self.text = text
+        self.complainant = complainant or {}
+        self.sender_reference = sender_reference
+        self.received_at = occurred_at
+        self.status = "received"
+        self.team: str | None = None
+        self.routing_rule: str | None = None
+        self.due_date: date | None = None
+        self.qualification: str | None = None
+        self.answer: str | None = None
+
+    # --- routing -----------------------------------------------------------
+    def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
+        if self.status != "received":
+            raise CommandRefused("route", self.status)
+        self._routed(tenant=self.tenant, actor=actor, occurred_at=at, team=team,
+                     rule_id=rule_id, config_version=config_version)
+
+    @event("Routed")
+    def _routed(self, tenant: str, actor: str, occurred_at: datetime, team: str,
+                rule_id: str, config_version: str) -> None:
+        self.team = team
+        self.routing_rule = rule_id
+        self.status = "routed"
+
+    # --- the clock ---------------------------------------------------------
+    def start_clock(self, *, due_date: date, window_days: int, day_kind: str,
+                    config_version: str, actor: str, at: datetime) -> None:
+        if self.due_date is not None or self.status == "closed":
+            raise CommandRefused("start the clock of", self.status)
+        self._clock_started(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date,
+                            window_days=window_days, day_kind=day_kind, config_version=config_version)
+
+    @event("ClockStarted")
+    def _clock_started(self, tenant: str, actor: str, occurred_at: datetime, due_date: date,
+                       window_days: int, day_kind: str, config_version: str) -> None:
+        self.due_date = due_date
+
+    # --- the handler's work --------------------------------------------------
+    def start_investigation(self, *, actor: str, at: datetime) -> None:
+        if self.status != "routed":
+            raise CommandRefused("start investigating", self.status)
+        self._investigation_started(tenant=self.tenant, actor=actor, occurred_at=at)
+
+    @event("InvestigationStarted")
+    def _investigation_started(self, tenant: str, actor: str, occurred_at: datetime) -> None:
+        self.status = "investigating"
+
+    def qualify(self, *, qualification: str, config_version: str, actor: str, at: datetime) -> None:
+        if self.status not in ("routed", "investigating"):
+            raise CommandRefused("qualify", self.status)
+        self._qualified(tenant=self.tenant, actor=actor, occurred_at=at,
+                        qualification=qualification, config_version=config_version)
+
+    @event("Qualified")
+    def _qualified(self, tenant: str, actor: str, occurred_at: datetime, qualification: str,
+                   config_version: str) -> None:
+        self.qualification = qualification
+        self.status = "qualified"
+
+    def answer_complainant(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
+        if self.status != "qualified":
+            raise CommandRefused("answer", self.status)
+        self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
+
+    @event("Answered")
+    def _answered(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
+        self.answer = text
+        self.status = "answered"
+
+    def close(self, *, reason: str, actor: str, at: datetime) -> None:
+        if self.status == "closed":
+            raise CommandRefused("close", self.status)
+        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
+
+    @event("Closed")
+    def _closed(self, tenant: str, actor: str, occurred_at: datetime, reason: str) -> None:
+        self.status = "closed"

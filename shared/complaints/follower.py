@@ -1,0 +1,271 @@
+"""The consumer loop every service shares.
+
+A follower applies the store's events to one consumer's effect strictly in
+notification order. The broker is how it hears of new events (each message
+carries the notification id as its CloudEvents `sequence`); the store is what
+it reads them from. So a redelivered message is below the position and changes
+nothing, a gap is read from the store, and when the broker is silent (or has
+lost its memory) the follower reads the store's head itself every
+`catch_up_interval_seconds`. The effect and the position are written in one
+transaction by the `apply` callable; Kafka offsets are committed only after
+the events they point at are applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from prometheus_client import Counter, Gauge
+from sqlalchemy.exc import DBAPIError
+
+from complaints import kafka
+from complaints.cloudevents import event_id, sequence_of, to_message
+from complaints.settings import Settings
+from complaints.store import Complaints
+
+log = logging.getLogger(__name__)
+
+POSITION = Gauge("consumer_position", "Last notification id applied", ["consumer"])
+LAG_EVENTS = Gauge("consumer_lag_events", "Notifications in the store not yet applied", ["consumer"])
+LAG_SECONDS = Gauge("consumer_lag_seconds", "Seconds the consumer has been behind the store", ["consumer"])
+APPLIED = Counter("consumer_events_applied_total", "Events applied", ["consumer"])
+DUPLICATES = Counter("consumer_duplicates_total", "Events found already applied", ["consumer"])
+DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved to the dead-letter topic", ["consumer"])
+
+Apply = Callable[[Any, Tracking], Awaitable[None]]
+LoadPosition = Callable[[], Awaitable[int | None]]
+TRANSIENT = (StoreOperationalError, StoreInterfaceError, DBAPIError, OSError, asyncio.TimeoutError)
+BATCH = 200
+
+
+class Follower:
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: Settings,
+        store: Complaints,
+        topics: Sequence[str],
+        apply: Apply,
+        skip: Callable[[Tracking], Awaitable[None]],
+        load_position: LoadPosition,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.store = store
+        self.topics = tuple(topics)
+        self.apply = apply
+        self.skip = skip
+        self.load_position = load_position
+        self.position = 0
+        self.head = 0
+        self.broker_connected = False
+        self._wanted = 0
+        self._wake = asyncio.Event()
+        self._advanced = asyncio.Condition()
+        self._behind_since: float | None = None
+        self._producer: Any = None
+
+    # --- running -------------------------------------------------------------
+    async def run(self) -> None:
+        self.position = await self._retrying(self.load_position) or 0
+        POSITION.labels(self.name).set(self.position)
+        listener = asyncio.create_task(self._listen(), name=f"{self.name}-listen")
+        try:
+            await self._apply_loop()
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+            if self._producer is not None:
+                await self._producer.stop()
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        while True:
+            try:
+                return await call()
+            except TRANSIENT as exc:
+                log.warning("store unavailable, retrying", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(1)
+
+    async def _listen(self) -> None:
+        """Hears of new events from the broker; reconnects for as long as it runs."""
+        while True:
+            consumer = kafka.consumer(self.settings, group_id=self.name)
+            try:
+                await consumer.start()
+                self.broker_connected = True
+                while True:
+                    batch = await consumer.getmany(timeout_ms=1000, max_records=500)
+                    highest = 0
+                    for messages in batch.values():
+                        for message in messages:
+                            highest = max(highest, await self._sequence(message))
+                    if highest:
+                        self._wanted = max(self._wanted, highest)
+                        self._wake.set()
+                        await self._until_applied(highest)
+                    if batch:
+                        await consumer.commit()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any broker trouble: reconnect, the store still serves
+                self.broker_connected = False
+                log.warning("broker unavailable, reconnecting", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(1)
+            finally:
+                await consumer.stop()
+
+    async def _sequence(self, message: Any) -> int:
+        try:
+            return sequence_of(message.value, {k: v for k, v in message.headers})
+        except Exception as exc:  # noqa: BLE001 - a poison message must not block its partition
+            log.error(
+                "unreadable message moved to dead letters",
+                extra={"consumer": self.name, "partition": message.partition, "offset": message.offset,
+                       "error": repr(exc)},
+            )
+            await self._dead_letter(message.value, message.key, reason=repr(exc))
+            return 0
+
+    async def _until_applied(self, notification_id: int) -> None:
+        async with self._advanced:
+            # Done when applied, or when the apply loop found it beyond the store's head.
+            await self._advanced.wait_for(
+                lambda: self.position >= notification_id or self._wanted < notification_id
+            )
+
+    async def _apply_loop(self) -> None:
+        first = True  # a follower starts by catching up with the store, whatever the broker says
+        while True:
+            woken = False
+            if not first:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.catch_up_interval_seconds)
+                    woken = True
+                except asyncio.TimeoutError:
+                    pass
+            first = False
+            self._wake.clear()
+            try:
+                self.head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
+                if self._wanted > self.head:
+                    # The relay publishes only what the store committed, so this
+                    # message is not of this store (a reused topic): never skip past the head.
+                    log.warning("message beyond the store's head ignored",
+                                extra={"consumer": self.name, "sequence": self._wanted, "head": self.head})
+                    self._wanted = self.head
+                    async with self._advanced:
+                        self._advanced.notify_all()
+                await self._catch_up(self._wanted if woken else self.head)
+            except TRANSIENT as exc:
+                log.warning("store unavailable, will retry", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(1)
+            self._measure_lag()
+
+    async def catch_up(self) -> None:
+        """Applies everything the store holds now (used at start-up and by tests)."""
+        self.head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
+        await self._catch_up(self.head)
+        self._measure_lag()
+
+    # --- applying --------------------------------------------------------------
+    async def _catch_up(self, target: int) -> None:
+        while self.position < target:
+            notifications = await asyncio.to_thread(
+                self.store.recorder.select_notifications,
+                start=self.position + 1, limit=BATCH, stop=target, topics=self.topics,
+            )
+            for notification in notifications:
+                await self._process(notification)
+                await self._advance(notification.id)
+            if len(notifications) < BATCH:
+                await self._advance(target)
+
+    async def _advance(self, notification_id: int) -> None:
+        async with self._advanced:
+            self.position = max(self.position, notification_id)
+            self._advanced.notify_all()
+        POSITION.labels(self.name).set(self.position)
+
+    async def _process(self, notification: Notification) -> None:
+        domain_event = self.store.mapper.to_domain_event(notification)
+        tracking = Tracking(self.name, notification.id)
+        context = {"consumer": self.name, "case_id": str(domain_event.originator_id),
+                   "event_id": event_id(domain_event), "notification_id": notification.id}
+        for attempt in range(5):
+            try:
+                await self.apply(domain_event, tracking)
+                APPLIED.labels(self.name).inc()
+                log.info("applied", extra={**context, "type": type(domain_event).__name__})
+                return
+            except IntegrityError:
+                # Either our position was already there (a duplicate), or the case
+                # stream moved under us (a concurrent command): then try again.
+                if (await self.load_position() or 0) >= notification.id:
+                    DUPLICATES.labels(self.name).inc()
+                    return
+                if attempt == 4:
+                    await self._give_up(domain_event, notification, tracking, context, "version conflict")
+                    return
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bad event must not stop the others
+                log.exception("cannot apply event", extra=context)
+                await self._give_up(domain_event, notification, tracking, context, repr(exc))
+                return
+
+    async def _give_up(self, domain_event: Any, notification: Notification, tracking: Tracking,
+                       context: dict[str, Any], reason: str) -> None:
+        message = to_message(domain_event, notification.id)
+        await self._dead_letter(message.value, message.key, reason=reason)
+        await self.skip(tracking)
+        log.error("event moved to dead letters", extra={**context, "reason": reason})
+
+    async def _dead_letter(self, value: bytes, key: bytes | None, *, reason: str) -> None:
+        DEAD_LETTERS.labels(self.name).inc()
+        try:
+            if self._producer is None:
+                self._producer = kafka.producer(self.settings)
+                await self._producer.start()
+            await self._producer.send_and_wait(
+                self.settings.dead_letter_topic, value, key=key,
+                headers=[("consumer", self.name.encode()), ("reason", reason.encode()[:1000])],
+            )
+        except Exception as exc:  # noqa: BLE001 - the event stays in the store; the log names it
+            log.error("dead letter not published", extra={"consumer": self.name, "error": repr(exc)})
+            if self._producer is not None:
+                await self._producer.stop()
+                self._producer = None
+
+    def _measure_lag(self) -> None:
+        behind = max(self.head - self.position, 0)
+        LAG_EVENTS.labels(self.name).set(behind)
+        if behind and self._behind_since is None:
+            self._behind_since = time.monotonic()
+        elif not behind:
+            self._behind_since = None
+        LAG_SECONDS.labels(self.name).set(time.monotonic() - self._behind_since if self._behind_since else 0)
+
+
+def store_follower(settings: Settings, app: Complaints, name: str) -> Follower:
+    """A follower whose effect is new events in the store, recorded by the app's `policy`
+    together with the tracking record (eventsourcing's `process_event`)."""
+
+    async def apply(domain_event: Any, tracking: Tracking) -> None:
+        await asyncio.to_thread(app.process_event, domain_event, tracking)
+
+    async def skip(tracking: Tracking) -> None:
+        await asyncio.to_thread(app.recorder.insert_tracking, tracking)
+
+    async def position() -> int | None:
+        return await asyncio.to_thread(app.recorder.max_tracking_id, name)
+
+    return Follower(name=name, settings=settings, store=app, topics=app.topics,
+                    apply=apply, skip=skip, load_position=position)

@@ -1,0 +1,71 @@
+"""The broker adapter: producers, consumers and topics, set up the same way everywhere.
+
+The idempotent producer is off because the bundled broker (Tansu) does not
+support it; exactly-once effects come from the consumers' tracking records.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from complaints.settings import Settings
+
+log = logging.getLogger(__name__)
+METADATA_MAX_AGE_MS = 5000  # notice a broker that came back empty within seconds
+
+
+def producer(settings: Settings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_idempotence=False,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=10000,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
+    )
+
+
+def consumer(settings: Settings, group_id: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        settings.events_topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
+    )
+
+
+async def ensure_topics(settings: Settings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name, settings.topic_partitions, 1)
+            for name in (settings.events_topic, settings.dead_letter_topic)
+            if name not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(settings: Settings) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=2000)
+    try:
+        await client.bootstrap()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        await client.close()

@@ -1,0 +1,68 @@
+"""Errors as RFC 9457 problem details, with a stable `type` per error and every bad field named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from complaints.domain import CommandRefused
+
+BASE = "https://complaints.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error the API reports as a problem document."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str = "", **extra: Any) -> None:
+        super().__init__(detail or title)
+        self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
+
+
+def invalid_fields(errors: list[dict[str, Any]]) -> Problem:
+    """A 422 naming each bad field: `errors` is a list of {field, message[, allowed]}."""
+    names = ", ".join(e["field"] for e in errors)
+    return Problem(422, "validation-error", "The request has invalid fields", f"Invalid: {names}", errors=errors)
+
+
+def _response(request: Request, problem: Problem) -> JSONResponse:
+    body = {"type": BASE + problem.kind, "title": problem.title, "status": problem.status,
+            "instance": request.url.path}
+    if problem.detail:
+        body["detail"] = problem.detail
+    body.update(problem.extra)
+    return JSONResponse(body, status_code=problem.status, media_type=MEDIA_TYPE)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return _response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _response(request, Problem(400, "malformed-json", "The body is not valid JSON",
+                                              errors=[{"field": "body", "message": e["msg"]} for e in errors]))
+        fields = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+        return _response(request, invalid_fields(fields))
+
+    @app.exception_handler(CommandRefused)
+    async def _refused(request: Request, exc: CommandRefused) -> JSONResponse:
+        return _response(request, Problem(409, "command-refused", "The case's state does not allow this",
+                                          str(exc), state=exc.status))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return _response(request, Problem(exc.status_code, kind, str(exc.detail)))

@@ -1,0 +1,82 @@
+"""One typed settings object for every process, read from the environment.
+
+The embedded default (SQLite in `.data/`, the bundled broker on 9092) is what
+`make run` uses; tests and production set `DATABASE_URL` to PostgreSQL and
+`KAFKA_BOOTSTRAP_SERVERS` to their broker.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from complaints.tenants import BUNDLED
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = "sqlite:///.data/complaints.db"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    events_topic: str = "complaints.events"
+    dead_letter_topic: str = "complaints.deadletter"
+    topic_partitions: int = 3
+    tenants_dir: Path = BUNDLED
+
+    intake_port: int = 8001
+    routing_port: int = 8002
+    qualification_port: int = 8003
+    reporting_port: int = 8004
+    relay_port: int = 8005
+    host: str = "127.0.0.1"
+    intake_url: str = ""  # where other processes reach intake; defaults to host:intake_port
+
+    # A consumer that hears nothing from the broker for this long reads the
+    # store's notification log itself, so a broker that lost its memory loses nothing.
+    catch_up_interval_seconds: float = Field(default=2.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def is_postgres(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "postgresql"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's environment for the event store."""
+        url = make_url(self.database_url)
+        if self.is_postgres:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.database or "",
+                "POSTGRES_HOST": url.host or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": url.username or "",
+                "POSTGRES_PASSWORD": url.password or "",
+                "POSTGRES_POOL_SIZE": "10",
+                "POSTGRES_MAX_OVERFLOW": "10",
+            }
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": url.database,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "PROCESS_RECORDER_TOPIC": "complaints.store:PollingSQLiteProcessRecorder",
+        }
+
+    def async_database_url(self) -> str:
+        """The same database for SQLAlchemy's async engine (asyncpg or aiosqlite)."""
+        url = make_url(self.database_url)
+        driver = "postgresql+asyncpg" if self.is_postgres else "sqlite+aiosqlite"
+        return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    def public_intake_url(self) -> str:
+        return self.intake_url or f"http://{self.host}:{self.intake_port}"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

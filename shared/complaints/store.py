@@ -1,0 +1,123 @@
+"""The event store: the eventsourcing application every process opens.
+
+All processes write the one `complaints` store (its events table is the single
+source of truth, its notification log the order everybody follows). Intake
+records `Received`; routing and qualification append to the same case streams
+through `process_event`, which writes their new events and their position
+(a tracking record keyed by the consumer's name) in one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    ListenNotifySubscription,
+    Transcoding,
+)
+from eventsourcing.projection import EventSourcedProjection
+from eventsourcing.sqlite import SQLiteProcessRecorder
+from eventsourcing.utils import get_topic
+
+from complaints.case_numbers import CaseNumbers
+from complaints.domain import Complaint
+from complaints.settings import Settings
+from complaints.tenants import Tenant
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class PollingSQLiteSubscription(ListenNotifySubscription[Any]):
+    """SQLite has no LISTEN/NOTIFY, so the embedded default wakes the library's
+    own pull loop on a short timer instead (PostgreSQL is pushed to)."""
+
+    interval = 0.2
+
+    def __init__(self, recorder: Any, gt: int | None = None, topics: Sequence[str] = ()) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._tick_thread = threading.Thread(target=self._tick, daemon=True)
+        self._tick_thread.start()
+
+    def _tick(self) -> None:
+        while not self._has_been_stopped:
+            self._has_been_notified.set()
+            threading.Event().wait(self.interval)
+
+
+class PollingSQLiteProcessRecorder(SQLiteProcessRecorder):
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> PollingSQLiteSubscription:
+        return PollingSQLiteSubscription(self, gt=gt, topics=topics)
+
+
+# The topics of the case events (not of the case-number counters), as stored.
+COMPLAINT_EVENT_TOPICS = tuple(
+    get_topic(cls) for name, cls in vars(Complaint).items()
+    if isinstance(cls, type) and issubclass(cls, Complaint.Event) and name not in ("Event", "Created")
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Complaints(EventSourcedProjection[UUID]):
+    """The complaint store and its use cases. Subclasses add a `policy` to react to events."""
+
+    name = "Complaints"
+    snapshotting_intervals: ClassVar[dict[type, int]] = {CaseNumbers: 100}
+    # One intake process takes case numbers one at a time; other processes are
+    # kept out by the store's optimistic concurrency (and retry).
+    _numbering = threading.Lock()
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(env=settings.eventsourcing_env())
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def receive(self, tenant: Tenant, *, actor: str, received_at: datetime, **fields: Any) -> Complaint:
+        """Records a new case with the next case number of its tenant and year."""
+        year = received_at.year
+        for attempt in range(20):
+            with self._numbering:
+                try:
+                    numbers = self.repository.get(CaseNumbers.id_for(tenant.id, year))
+                except AggregateNotFoundError:
+                    numbers = CaseNumbers(tenant=tenant.id, year=year, prefix=tenant.case_prefix)
+                complaint = Complaint(
+                    tenant=tenant.id, actor=actor, occurred_at=received_at,
+                    config_version=tenant.version, case_number=numbers.issue(), **fields,
+                )
+                try:
+                    self.save(numbers, complaint)
+                    return complaint
+                except IntegrityError:
+                    if attempt == 19:
+                        raise
+        raise AssertionError("unreachable")
+
+    def get(self, case_id: UUID) -> Complaint:
+        return self.repository.get(case_id)
+
+    @singledispatchmethod
+    def policy(self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]) -> None:
+        """No reaction by default; consumers register their own."""

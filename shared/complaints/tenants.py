@@ -1,0 +1,108 @@
+"""Tenant rules as data: one YAML file per tenant, validated at start-up.
+
+A tenant is added by adding a file to `tenants/` (or to the folder named by
+the `TENANTS_DIR` setting), never by code. A bad file stops the process with
+an error that names the file, the tenant and the field.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+BUNDLED = Path(__file__).parent / "tenants"
+
+
+class Code(BaseModel):
+    """A term of the tenant's vocabulary: a stable code (the users' own word) and a label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str
+    label: str
+
+
+class RoutingRule(BaseModel):
+    """One routing rule; every condition given must match (first matching rule wins)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    team: str
+    channel: str | None = None
+    signal_type: str | None = None
+    category: str | None = None
+
+
+class Routing(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    default_team: str
+    rules: list[RoutingRule] = []
+
+
+class Window(BaseModel):
+    """How long the tenant has to answer one signal type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    signal_type: str
+    days: int = Field(gt=0, le=45)
+    day_kind: Literal["calendar"] = "calendar"
+
+
+class Tenant(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: str
+    version: str
+    case_prefix: str
+    channels: list[Code]
+    signal_types: list[Code]
+    categories: list[Code] = []
+    teams: list[Code]
+    routing: Routing
+    windows: list[Window]
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> "Tenant":
+        teams = {t.code for t in self.teams}
+        bad = [r.team for r in self.routing.rules if r.team not in teams]
+        if self.routing.default_team not in teams:
+            bad.append(self.routing.default_team)
+        if bad:
+            raise ValueError(f"routing names unknown team(s) {bad}; teams are {sorted(teams)}")
+        return self
+
+    def codes(self, vocabulary: str) -> list[str]:
+        return [c.code for c in getattr(self, vocabulary)]
+
+    def window_for(self, signal_type: str) -> Window | None:
+        return next((w for w in self.windows if w.signal_type == signal_type), None)
+
+
+class TenantFileError(Exception):
+    """A tenant file that cannot be used; the message names file, tenant and field."""
+
+
+def load_file(path: Path) -> Tenant:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    tenant_id = raw.get("id", path.stem) if isinstance(raw, dict) else path.stem
+    try:
+        return Tenant.model_validate(raw)
+    except ValidationError as exc:
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise TenantFileError(f"{path}: tenant {tenant_id!r}: {fields}") from exc
+
+
+@cache
+def load_tenants(folder: Path = BUNDLED) -> dict[str, Tenant]:
+    tenants = {}
+    for path in sorted(folder.glob("*.yaml")):
+        tenant = load_file(path)
+        if tenant.id != path.stem:
+            raise TenantFileError(f"{path}: tenant {tenant.id!r}: id: must equal the file name {path.stem!r}")
+        tenants[tenant.id] = tenant
+    return tenants
