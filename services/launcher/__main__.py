@@ -26,7 +26,7 @@ def main() -> int:
     env = {"DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
     env.update({field.upper(): str(getattr(settings, field)) for _, field in SERVICES.values()})
     broker = None
-    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):  # the embedded default brings its own broker
+    if settings.embedded_broker:
         port = int(settings.kafka_bootstrap_servers.rsplit(":", 1)[1])
         broker = start_broker(port, log_path=DATA / "logs" / "broker.log")
     stack = Stack(env, log_dir=DATA / "logs")

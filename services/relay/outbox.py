@@ -83,8 +83,10 @@ class Outbox:
         """Sends the batch until the broker acknowledges all of it."""
         while True:
             try:
+                # Every batch: a broker that restarted empty would otherwise auto-create
+                # the topic with its own defaults (the bundled broker does).
+                await kafka.ensure_topics(self.settings)
                 if self._producer is None:
-                    await kafka.ensure_topics(self.settings)
                     self._producer = kafka.producer(self.settings)
                     await self._producer.start()
                 sent = []

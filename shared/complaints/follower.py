@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 POSITION = Gauge("consumer_position", "Last notification id applied", ["consumer"])
 LAG_EVENTS = Gauge("consumer_lag_events", "Notifications in the store not yet applied", ["consumer"])
 LAG_SECONDS = Gauge("consumer_lag_seconds", "Seconds the consumer has been behind the store", ["consumer"])
+RECEIVED = Counter("consumer_messages_received_total", "Messages received from the broker", ["consumer"])
 APPLIED = Counter("consumer_events_applied_total", "Events applied", ["consumer"])
 DUPLICATES = Counter("consumer_duplicates_total", "Events found already applied", ["consumer"])
 DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved to the dead-letter topic", ["consumer"])
@@ -105,6 +106,7 @@ class Follower:
                     batch = await consumer.getmany(timeout_ms=1000, max_records=500)
                     highest = 0
                     for messages in batch.values():
+                        RECEIVED.labels(self.name).inc(len(messages))
                         for message in messages:
                             highest = max(highest, await self._sequence(message))
                     if highest:

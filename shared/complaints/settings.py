@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     environment: str = "development"
     database_url: str = "sqlite:///.data/complaints.db"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # `make run` starts the bundled broker on that address; set false to use a broker of your own.
+    embedded_broker: bool = True
     events_topic: str = "complaints.events"
     dead_letter_topic: str = "complaints.deadletter"
     topic_partitions: int = 3

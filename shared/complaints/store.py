@@ -10,6 +10,7 @@ through `process_event`, which writes their new events and their position
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
+    InternalError,
     JSONTranscoder,
     ListenNotifySubscription,
     Transcoding,
@@ -88,7 +90,16 @@ class Complaints(EventSourcedProjection[UUID]):
     _numbering = threading.Lock()
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(env=settings.eventsourcing_env())
+        # Several processes starting on a fresh database race to create the
+        # tables; PostgreSQL refuses all but one ("tuple concurrently updated").
+        for attempt in range(10):
+            try:
+                super().__init__(env=settings.eventsourcing_env())
+                return
+            except (InternalError, IntegrityError):
+                if attempt == 9:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

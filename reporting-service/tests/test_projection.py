@@ -1,0 +1,49 @@
+"""The case projection on the real PostgreSQL: each event applied once, effect and position together."""
+
+from datetime import datetime, timezone
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from complaints.settings import Settings
+from complaints.store import Complaints
+from complaints.tenants import load_tenants
+from reporting.projection import CaseProjection, CaseSummary
+
+
+@pytest.fixture
+async def projection(settings: Settings):
+    engine = create_async_engine(settings.async_database_url())
+    projection = CaseProjection(engine)
+    await projection.create_tables()
+    yield projection
+    await engine.dispose()
+
+
+def received(settings: Settings):
+    store = Complaints(settings)
+    case = store.receive(load_tenants()["brandweer"], actor="test", received_at=datetime(2023, 1, 12, tzinfo=timezone.utc),
+                         channel="e-mail", signal_type="klacht", subject="RIB", text="te snel", category="overlast")
+    notification = store.recorder.select_notifications(start=1, limit=10, topics=[
+        "complaints.domain:Complaint.Received"])[0]
+    return store, case, store.mapper.to_domain_event(notification), notification.id
+
+
+async def test_an_event_applied_twice_is_refused_and_counted_once(settings: Settings, projection: CaseProjection):
+    _, case, event, notification_id = received(settings)
+    await projection.apply(event, Tracking("reporting", notification_id))
+    with pytest.raises(IntegrityError):
+        await projection.apply(event, Tracking("reporting", notification_id))
+    async with projection.sessions() as session:
+        summary = await session.get(CaseSummary, str(case.id))
+    assert (summary.events_applied, summary.status, summary.channel) == (1, "received", "e-mail")
+    assert await projection.position() == notification_id
+
+
+async def test_a_skipped_event_moves_the_position_without_an_effect(settings: Settings, projection: CaseProjection):
+    _, case, _, notification_id = received(settings)
+    await projection.skip(Tracking("reporting", notification_id))
+    async with projection.sessions() as session:
+        assert await session.get(CaseSummary, str(case.id)) is None
+    assert await projection.position() == notification_id

@@ -1,0 +1,54 @@
+"""Small helpers for the end-to-end tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from launcher.stack import Stack
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"not true after {timeout}s; last value: {last!r}")
+
+
+def complaint(n: int = 0, **overrides: Any) -> dict[str, Any]:
+    return {"channel": "e-mail", "signal_type": "klacht", "category": "dienstverlening",
+            "subject": f"Klacht {n}", "text": "Wegdek nog steeds vuil na reinigen", **overrides}
+
+
+def post(stack: Stack, body: dict[str, Any], tenant: str = "brandweer") -> httpx.Response:
+    return httpx.post(f"{stack.url('intake')}/v1/tenants/{tenant}/complaints", json=body, timeout=30)
+
+
+def case(stack: Stack, case_id: str, tenant: str = "brandweer") -> dict[str, Any]:
+    return httpx.get(f"{stack.url('intake')}/v1/tenants/{tenant}/complaints/{case_id}", timeout=10).json()
+
+
+def projected(stack: Stack, case_id: str, tenant: str = "brandweer") -> dict[str, Any] | None:
+    response = httpx.get(f"{stack.url('reporting')}/v1/tenants/{tenant}/cases/{case_id}", timeout=10)
+    return response.json() if response.status_code == 200 else None
+
+
+def settled(stack: Stack, case_id: str) -> bool:
+    """Routed, due date set, and the projection has applied exactly the events in the stream."""
+    state = case(stack, case_id)
+    view = projected(stack, case_id)
+    return bool(state["due_date"] and view and view["events_applied"] == state["version"] == 3)
+
+
+def metric(stack: Stack, service: str, name: str) -> float:
+    for line in httpx.get(f"{stack.url(service)}/metrics", timeout=10).text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0

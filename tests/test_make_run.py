@@ -1,0 +1,49 @@
+"""`make run`'s embedded default (SQLite, the bundled broker) starts, serves a complaint end to end, and stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from launcher.infra import free_port
+from launcher.stack import SERVICES
+from tests.helpers import wait_until
+
+
+def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops_on_ctrl_c(tmp_path: Path):
+    ports = {field: free_port() for _, field in SERVICES.values()}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env.update({field.upper(): str(port) for field, port in ports.items()})
+    env.update({"COMPLAINTS_DATA_DIR": str(tmp_path / "data"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'complaints.db'}",
+                "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"})
+    launcher = subprocess.Popen([sys.executable, "-m", "launcher"], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any("Ctrl-C" in line for line in lines):
+            line = launcher.stdout.readline()
+            assert line, f"launcher ended early:\n{''.join(lines)}"
+            lines.append(line)
+        output = "".join(lines)
+        assert f"http://127.0.0.1:{ports['intake_port']}" in output and "13 complaints" in output
+
+        reporting = f"http://127.0.0.1:{ports['reporting_port']}/v1/tenants/brandweer/reports/channel-status"
+        wait_until(lambda: httpx.get(reporting).json()["total"] == 13)
+
+        intake = f"http://127.0.0.1:{ports['intake_port']}/v1/tenants/brandweer/complaints"
+        ack = httpx.post(intake, json={"channel": "telefoon", "signal_type": "vraag", "subject": "Brandwacht?",
+                                       "text": "Waarom geen brandwacht?"}).json()
+        wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}").json()["due_date"])
+        wait_until(lambda: httpx.get(reporting).json()["total"] == 14)
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=60) == 0
+    for port in ports.values():
+        with __import__("socket").socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
