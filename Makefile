@@ -39,7 +39,7 @@ postgres-binaries:
 ## make lock: recompile requirements.lock from requirements.in (pip-tools)
 lock: install
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	$(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
 
 clean:
 	rm -rf $(VENV) .data
