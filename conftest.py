@@ -80,3 +80,22 @@ def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def auth(settings: Settings) -> dict[str, dict[str, str]]:
+    """Request headers per role for the fire zone (and `other-tenant` for a police-zone intake key)."""
+    from complaints.auth import Credentials
+    from complaints.store import Complaints
+
+    store = Complaints(settings)
+    credentials = Credentials(store, settings)
+    headers = {role: {"X-API-Key": credentials.issue_key(name=f"test-{role}", tenant="brandweer", role=role)}
+               for role in ("intake", "import")}
+    headers["other-tenant"] = {"X-API-Key": credentials.issue_key(name="test-pz", tenant="politiezone", role="intake")}
+    for role in ("handler", "manager", "auditor"):
+        token = credentials.token_for(subject=f"{role}@brandweer", tenants=["brandweer"], roles=[role],
+                                      team="communicatie")
+        headers[role] = {"Authorization": f"Bearer {token}"}
+    store.close()
+    return headers

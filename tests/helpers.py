@@ -27,24 +27,34 @@ def complaint(n: int = 0, **overrides: Any) -> dict[str, Any]:
             "subject": f"Klacht {n}", "text": "Wegdek nog steeds vuil na reinigen", **overrides}
 
 
-def post(stack: Stack, body: dict[str, Any], tenant: str = "brandweer") -> httpx.Response:
-    return httpx.post(f"{stack.url('intake')}/v1/tenants/{tenant}/complaints", json=body, timeout=30)
+class Api:
+    """The running set as a city system and a manager of the fire zone see it."""
 
+    def __init__(self, stack: Stack, auth: dict[str, dict[str, str]]) -> None:
+        self.stack, self.auth = stack, auth
 
-def case(stack: Stack, case_id: str, tenant: str = "brandweer") -> dict[str, Any]:
-    return httpx.get(f"{stack.url('intake')}/v1/tenants/{tenant}/complaints/{case_id}", timeout=10).json()
+    def post(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        return httpx.post(f"{self.stack.url('intake')}/v1/tenants/brandweer/complaints", json=body, timeout=30,
+                          headers={**self.auth["intake"], **(headers or {})})
 
+    def case(self, case_id: str) -> dict[str, Any]:
+        return httpx.get(f"{self.stack.url('intake')}/v1/tenants/brandweer/complaints/{case_id}", timeout=10,
+                         headers=self.auth["intake"]).json()
 
-def projected(stack: Stack, case_id: str, tenant: str = "brandweer") -> dict[str, Any] | None:
-    response = httpx.get(f"{stack.url('reporting')}/v1/tenants/{tenant}/cases/{case_id}", timeout=10)
-    return response.json() if response.status_code == 200 else None
+    def projected(self, case_id: str) -> dict[str, Any] | None:
+        response = httpx.get(f"{self.stack.url('reporting')}/v1/tenants/brandweer/cases/{case_id}", timeout=10,
+                             headers=self.auth["manager"])
+        return response.json() if response.status_code == 200 else None
 
+    def report(self) -> dict[str, Any]:
+        return httpx.get(f"{self.stack.url('reporting')}/v1/tenants/brandweer/reports/channel-status",
+                         headers=self.auth["manager"], timeout=10).json()
 
-def settled(stack: Stack, case_id: str) -> bool:
-    """Routed, due date set, and the projection has applied exactly the events in the stream."""
-    state = case(stack, case_id)
-    view = projected(stack, case_id)
-    return bool(state["due_date"] and view and view["events_applied"] == state["version"] == 3)
+    def settled(self, case_id: str) -> bool:
+        """Routed, due date set, and the projection has applied exactly the events in the stream."""
+        state = self.case(case_id)
+        view = self.projected(case_id)
+        return bool(state["due_date"] and view and view["events_applied"] == state["version"] == 3)
 
 
 def metric(stack: Stack, service: str, name: str) -> float:

@@ -4,7 +4,6 @@ import asyncio
 from pathlib import Path
 from uuid import UUID
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
@@ -13,7 +12,7 @@ from complaints.store import Complaints
 from conftest import stack_env
 from launcher.infra import free_port, start_broker
 from launcher.stack import Stack
-from tests.helpers import complaint, metric, post, settled, wait_until
+from tests.helpers import Api, complaint, metric, wait_until
 
 
 @pytest.fixture
@@ -37,22 +36,24 @@ async def sequences_on(bootstrap: str, topic: str) -> set[int]:
         await consumer.stop()
 
 
-def test_complaints_posted_while_the_broker_is_down_are_routed_projected_and_published_after(settings, own_broker, tmp_path):
+def test_complaints_posted_while_the_broker_is_down_are_routed_projected_and_published_after(
+        settings, auth, own_broker, tmp_path):
     settings = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{own_broker['port']}"})
     stack = Stack(stack_env(settings), log_dir=tmp_path / "logs")
     stack.start()
+    api = Api(stack, auth)
     try:
-        before = [post(stack, complaint(n)).json() for n in range(3)]
-        wait_until(lambda: all(settled(stack, a["case_id"]) for a in before))
+        before = [api.post(complaint(n)).json() for n in range(3)]
+        wait_until(lambda: all(api.settled(a["case_id"]) for a in before))
 
         own_broker["broker"].stop()
-        during = [post(stack, complaint(n)).json() for n in range(3, 13)]
+        during = [api.post(complaint(n)).json() for n in range(3, 13)]
         # The consumers read the store's notification log themselves while the broker is away.
-        wait_until(lambda: all(settled(stack, a["case_id"]) for a in during), timeout=90)
+        wait_until(lambda: all(api.settled(a["case_id"]) for a in during), timeout=90)
 
         own_broker["broker"] = start_broker(own_broker["port"], log_path=tmp_path / "broker-2.log")
-        after = [post(stack, complaint(n)).json() for n in range(13, 16)]
-        wait_until(lambda: all(settled(stack, a["case_id"]) for a in after), timeout=90)
+        after = [api.post(complaint(n)).json() for n in range(13, 16)]
+        wait_until(lambda: all(api.settled(a["case_id"]) for a in after), timeout=90)
 
         # The relay republished what the empty broker never saw, from its saved position.
         store = Complaints(settings)
@@ -62,7 +63,6 @@ def test_complaints_posted_while_the_broker_is_down_are_routed_projected_and_pub
         received_after = [n.id for n in store.recorder.select_notifications(start=1, limit=1000)
                           if n.originator_id in {UUID(a["case_id"]) for a in after} and n.originator_version == 1]
         assert set(received_after) <= on_new_broker
-        report = httpx.get(f"{stack.url('reporting')}/v1/tenants/brandweer/reports/channel-status").json()
-        assert report["total"] == 16
+        assert api.report()["total"] == 16
     finally:
         stack.stop()

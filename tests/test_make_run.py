@@ -1,5 +1,6 @@
 """`make run`'s embedded default (SQLite, the bundled broker) starts, serves a complaint end to end, and stops."""
 
+import json
 import os
 import signal
 import subprocess
@@ -33,14 +34,22 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         output = "".join(lines)
         assert f"http://127.0.0.1:{ports['intake_port']}" in output and "13 complaints" in output
 
+        credentials = json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
+        tenants = {"stad", "politiezone", "brandweer", "onderwijs", "zorgbedrijf", "woonhaven"}
+        assert set(credentials["api_keys"]) == set(credentials["tokens"]) == tenants
+        assert set(credentials["api_keys"]["brandweer"]) == {"intake", "import"}
+        assert set(credentials["tokens"]["brandweer"]) == {"handler", "manager", "auditor"}
+        key = {"X-API-Key": credentials["api_keys"]["brandweer"]["intake"]}
+        manager = {"Authorization": f"Bearer {credentials['tokens']['brandweer']['manager']}"}
+
         reporting = f"http://127.0.0.1:{ports['reporting_port']}/v1/tenants/brandweer/reports/channel-status"
-        wait_until(lambda: httpx.get(reporting).json()["total"] == 13)
+        wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 13)
 
         intake = f"http://127.0.0.1:{ports['intake_port']}/v1/tenants/brandweer/complaints"
-        ack = httpx.post(intake, json={"channel": "telefoon", "signal_type": "vraag", "subject": "Brandwacht?",
-                                       "text": "Waarom geen brandwacht?"}).json()
-        wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}").json()["due_date"])
-        wait_until(lambda: httpx.get(reporting).json()["total"] == 14)
+        ack = httpx.post(intake, headers=key, json={"channel": "telefoon", "signal_type": "vraag",
+                                                    "subject": "Brandwacht?", "text": "Waarom geen brandwacht?"}).json()
+        wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}", headers=key).json()["due_date"])
+        wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 14)
     finally:
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(timeout=60) == 0

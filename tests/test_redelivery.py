@@ -4,7 +4,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 
-from tests.helpers import complaint, metric, post, settled, wait_until
+from tests.helpers import Api, complaint, metric, wait_until
 
 CONSUMERS = ("routing", "qualification", "reporting")
 
@@ -22,9 +22,10 @@ async def rewind(settings, group: str) -> None:
         await consumer.stop()
 
 
-def test_rewinding_the_consumer_groups_to_the_beginning_applies_nothing_twice(stack, settings):
-    acks = [post(stack, complaint(n)).json() for n in range(20)]
-    wait_until(lambda: all(settled(stack, a["case_id"]) for a in acks))
+def test_rewinding_the_consumer_groups_to_the_beginning_applies_nothing_twice(stack, settings, auth):
+    api = Api(stack, auth)
+    acks = [api.post(complaint(n)).json() for n in range(20)]
+    wait_until(lambda: all(api.settled(a["case_id"]) for a in acks))
     published = metric(stack, "relay", "relay_published_total")
     assert published >= 60  # Received, Routed and ClockStarted of each case
 
@@ -37,6 +38,6 @@ def test_rewinding_the_consumer_groups_to_the_beginning_applies_nothing_twice(st
     wait_until(lambda: metric(stack, "reporting", "consumer_messages_received_total") >= published, timeout=60)
     wait_until(lambda: metric(stack, "routing", "consumer_messages_received_total") >= published, timeout=60)
     # ...and every case still shows each of its events applied once.
-    assert all(settled(stack, a["case_id"]) for a in acks)
+    assert all(api.settled(a["case_id"]) for a in acks)
     assert metric(stack, "reporting", "consumer_events_applied_total") == 0
     assert metric(stack, "routing", "consumer_events_applied_total") == 0

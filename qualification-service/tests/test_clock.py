@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 from complaints.follower import store_follower
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
 from qualification.consumer import Qualification
 from routing.consumer import Routing
@@ -13,8 +13,8 @@ from routing.consumer import Routing
 async def test_a_routed_school_complaint_is_due_28_days_after_it_was_received(settings: Settings):
     store = Complaints(settings)
     tenant = load_tenants()["onderwijs"]
-    case = store.receive(tenant, actor="test", received_at=datetime(2023, 3, 1, 10, tzinfo=timezone.utc),
-                         channel=tenant.channels[0].code, signal_type="klacht", subject="Pesten", text="...")
+    case = store.receive(tenant, Submission("test"), actor="test", received_at=datetime(2023, 3, 1, 10, tzinfo=timezone.utc),
+                         channel=tenant.channels[0].code, signal_type="klacht", subject="Pesten", text="...")[0]
     await store_follower(settings, Routing(settings), "routing").catch_up()
     clock = store_follower(settings, Qualification(settings), "qualification")
     await clock.catch_up()

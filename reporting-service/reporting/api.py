@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from complaints.auth import require
 from complaints.problems import Problem
 from reporting.deps import SessionDep, TenantDep
 from reporting.projection import CaseSummary
 
-router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"])
+# People only: handlers, managers and auditors of the tenant.
+router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
+                   dependencies=[Depends(require("handler", "manager", "auditor"))])
 
 
 class ChannelStatusCount(BaseModel):

@@ -7,7 +7,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
 from reporting.projection import CaseProjection, CaseSummary
 
@@ -23,8 +23,8 @@ async def projection(settings: Settings):
 
 def received(settings: Settings):
     store = Complaints(settings)
-    case = store.receive(load_tenants()["brandweer"], actor="test", received_at=datetime(2023, 1, 12, tzinfo=timezone.utc),
-                         channel="e-mail", signal_type="klacht", subject="RIB", text="te snel", category="overlast")
+    case = store.receive(load_tenants()["brandweer"], Submission("test"), actor="test", received_at=datetime(2023, 1, 12, tzinfo=timezone.utc),
+                         channel="e-mail", signal_type="klacht", subject="RIB", text="te snel", category="overlast")[0]
     notification = store.recorder.select_notifications(start=1, limit=10, topics=[
         "complaints.domain:Complaint.Received"])[0]
     return store, case, store.mapper.to_domain_event(notification), notification.id

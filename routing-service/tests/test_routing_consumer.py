@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from complaints.follower import store_follower
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.store import Submission, Complaints
 from complaints.tenants import Tenant, load_tenants
 from routing.consumer import Routing
 
@@ -15,8 +15,8 @@ AT = datetime(2023, 6, 22, tzinfo=timezone.utc)
 
 
 def receive(store: Complaints, tenant: Tenant, channel: str = "e-mail", category: str | None = None):
-    return store.receive(tenant, actor="test", received_at=AT, channel=channel, signal_type="klacht",
-                         subject="Roekeloos rijgedrag", text="...", category=category)
+    return store.receive(tenant, Submission("test"), actor="test", received_at=AT, channel=channel, signal_type="klacht",
+                         subject="Roekeloos rijgedrag", text="...", category=category)[0]
 
 
 def event_names(store: Complaints, case_id) -> list[str]:

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from complaints.settings import Settings
+from launcher.credentials import demo_credentials
 from launcher.demo import load_demo
 from launcher.infra import start_broker
 from launcher.stack import SERVICES, Stack
@@ -34,15 +35,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         stack.start()
-        fresh = not (DATA / "demo-loaded").exists()
-        if fresh:
-            cases = load_demo(stack.url("intake"))
-            (DATA / "demo-loaded").write_text("\n".join(c["case_number"] for c in cases) + "\n")
+        credentials = demo_credentials(settings, DATA / "demo-credentials.json")
+        report = load_demo(stack.url("intake"), credentials["api_keys"]["brandweer"]["import"])
         print(f"Store and read models: {settings.database_url}   broker: {settings.kafka_bootstrap_servers}")
         for name in SERVICES:
             print(f"  {name:<14} {stack.url(name)}   (docs: {stack.url(name)}/docs)")
-        print("Demo: BZA's 13 complaints of 2023 " + ("loaded" if fresh else "were loaded on an earlier run"))
-        print(f"Try: curl {stack.url('reporting')}/v1/tenants/brandweer/reports/channel-status")
+        print(f"Demo: BZA's 13 complaints of 2023 imported ({report['created']} new, "
+              f"{report['already_present']} already present)")
+        print(f"Demo credentials ({DATA / 'demo-credentials.json'}):")
+        for tenant, keys in credentials["api_keys"].items():
+            print(f"  {tenant:<12} X-API-Key  " + "  ".join(f"{role}={key}" for role, key in keys.items()))
+        print("  Bearer tokens for handler, manager and auditor of each tenant are in the file.")
+        key = credentials["api_keys"]["brandweer"]["intake"]
+        print(f"Try: curl -H 'X-API-Key: {key}' {stack.url('intake')}/v1/tenants/brandweer")
         print("Logs in .data/logs/. Ctrl-C stops everything.", flush=True)
         stopping.wait()
     except KeyboardInterrupt:

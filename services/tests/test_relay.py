@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 from aiokafka import AIOKafkaConsumer
 
 from complaints.settings import Settings
-from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.store import Submission, COMPLAINT_EVENT_TOPICS, Complaints
 from complaints.tenants import load_tenants
 from relay.outbox import Outbox
 
 
 def receive(store: Complaints, n: int):
-    return store.receive(load_tenants()["brandweer"], actor="test", received_at=datetime(2023, 8, 8, tzinfo=timezone.utc),
-                         channel="e-mail", signal_type="klacht", subject=f"#{n}", text="...")
+    return store.receive(load_tenants()["brandweer"], Submission("test"), actor="test", received_at=datetime(2023, 8, 8, tzinfo=timezone.utc),
+                         channel="e-mail", signal_type="klacht", subject=f"#{n}", text="...")[0]
 
 
 async def run_until_published(outbox: Outbox, store: Complaints) -> None:

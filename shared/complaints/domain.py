@@ -43,6 +43,7 @@ class Complaint(Aggregate):
         category: str | None = None,
         complainant: dict[str, Any] | None = None,
         sender_reference: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         self.tenant = tenant
         self.case_number = case_number
@@ -53,6 +54,7 @@ class Complaint(Aggregate):
         self.text = text
         self.complainant = complainant or {}
         self.sender_reference = sender_reference
+        self.attachments = attachments or []
         self.received_at = occurred_at
         self.status = "received"
         self.team: str | None = None
@@ -60,6 +62,7 @@ class Complaint(Aggregate):
         self.due_date: date | None = None
         self.qualification: str | None = None
         self.answer: str | None = None
+        self.answered_at: datetime | None = None
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -118,6 +121,7 @@ class Complaint(Aggregate):
     @event("Answered")
     def _answered(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
         self.answer = text
+        self.answered_at = occurred_at
         self.status = "answered"
 
     def close(self, *, reason: str, actor: str, at: datetime) -> None:

@@ -18,9 +18,11 @@ MEDIA_TYPE = "application/problem+json"
 class Problem(Exception):
     """An error the API reports as a problem document."""
 
-    def __init__(self, status: int, kind: str, title: str, detail: str = "", **extra: Any) -> None:
+    def __init__(self, status: int, kind: str, title: str, detail: str = "",
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail or title)
         self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
+        self.headers = headers or {}
 
 
 def invalid_fields(errors: list[dict[str, Any]]) -> Problem:
@@ -35,7 +37,7 @@ def _response(request: Request, problem: Problem) -> JSONResponse:
     if problem.detail:
         body["detail"] = problem.detail
     body.update(problem.extra)
-    return JSONResponse(body, status_code=problem.status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

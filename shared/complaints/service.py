@@ -17,6 +17,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from complaints import kafka, observability, problems
+from complaints.auth import Credentials
+from complaints.limits import BodySizeLimit
 from typing import Protocol
 from complaints.settings import Settings
 from complaints.store import Complaints
@@ -45,6 +47,7 @@ def consumer_app(service: str, settings: Settings, *, wire: Callable[[Settings],
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wiring = await wire(settings)
         app.state.wiring = wiring
+        app.state.credentials = Credentials(wiring.store, settings)
         checks.update(wiring.checks)
         task = asyncio.create_task(wiring.worker.run(), name=f"{service}-worker")
         task.add_done_callback(_report_crash)
@@ -75,6 +78,7 @@ def consumer_app(service: str, settings: Settings, *, wire: Callable[[Settings],
     checks: dict[str, observability.Check] = {"database": database, "broker": broker, "consumer": consumer}
     app.include_router(observability.health_router(checks))
     observability.mount_metrics(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

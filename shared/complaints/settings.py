@@ -10,11 +10,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from complaints.tenants import BUNDLED
+
+
+DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 
 
 class Settings(BaseSettings):
@@ -42,6 +45,21 @@ class Settings(BaseSettings):
     # store's notification log itself, so a broker that lost its memory loses nothing.
     catch_up_interval_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
+
+    # People's bearer tokens: signed with this secret (HS256), or by keys published at `jwks_url`.
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = "complaints-dev"
+    jwt_audience: str = "complaints"
+    jwks_url: str | None = None
+    # Bodies above this are refused (413) before they are parsed; an import batch is the largest.
+    max_body_bytes: int = Field(default=5_000_000, gt=0)
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_development(self) -> "Settings":
+        if self.environment != "development" and not self.jwks_url and \
+                self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("JWT_SECRET (or JWKS_URL) must be set outside development")
+        return self
 
     @property
     def is_postgres(self) -> bool:

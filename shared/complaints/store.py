@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
@@ -31,6 +32,7 @@ from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
 
 from complaints.case_numbers import CaseNumbers
+from complaints.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference
 from complaints.domain import Complaint
 from complaints.settings import Settings
 from complaints.tenants import Tenant
@@ -80,6 +82,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """Who sent a complaint, and what makes a repeat of it recognisable."""
+
+    sender: str
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    reference: str | None = None
+
+
 class Complaints(EventSourcedProjection[UUID]):
     """The complaint store and its use cases. Subclasses add a `policy` to react to events."""
 
@@ -105,26 +117,65 @@ class Complaints(EventSourcedProjection[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def receive(self, tenant: Tenant, *, actor: str, received_at: datetime, **fields: Any) -> Complaint:
-        """Records a new case with the next case number of its tenant and year."""
+    def receive(self, tenant: Tenant, submission: Submission, *, actor: str, received_at: datetime,
+                history: Callable[[Complaint], None] | None = None, **fields: Any) -> tuple[Complaint, bool]:
+        """Records a new case with the next case number of its tenant and year, and says True;
+        or returns the case this submission already made, and says False.
+
+        `history` may add further events before the one atomic save (an imported case's steps).
+        """
         year = received_at.year
         for attempt in range(20):
             with self._numbering:
+                existing = self._already_received(tenant.id, submission)
+                if existing is not None:
+                    return existing, False
                 try:
                     numbers = self.repository.get(CaseNumbers.id_for(tenant.id, year))
                 except AggregateNotFoundError:
                     numbers = CaseNumbers(tenant=tenant.id, year=year, prefix=tenant.case_prefix)
                 complaint = Complaint(
-                    tenant=tenant.id, actor=actor, occurred_at=received_at,
-                    config_version=tenant.version, case_number=numbers.issue(), **fields,
+                    tenant=tenant.id, actor=actor, occurred_at=received_at, config_version=tenant.version,
+                    case_number=numbers.issue(), sender_reference=submission.reference, **fields,
                 )
+                if history:
+                    history(complaint)
+                records: list[Aggregate] = []
+                if submission.idempotency_key:
+                    records.append(IdempotencyKey(tenant=tenant.id, sender=submission.sender,
+                                                  key=submission.idempotency_key,
+                                                  request_hash=submission.request_hash, case_id=complaint.id))
+                if submission.reference:
+                    records.append(SenderReference(tenant=tenant.id, sender=submission.sender,
+                                                   reference=submission.reference, case_id=complaint.id))
                 try:
-                    self.save(numbers, complaint)
-                    return complaint
+                    self.save(numbers, complaint, *records)
+                    return complaint, True
                 except IntegrityError:
                     if attempt == 19:
                         raise
         raise AssertionError("unreachable")
+
+    def _already_received(self, tenant: str, submission: Submission) -> Complaint | None:
+        if submission.idempotency_key:
+            key = self._find(IdempotencyKey.id_for(tenant, submission.sender, submission.idempotency_key))
+            if key is not None:
+                if key.request_hash != submission.request_hash:
+                    raise IdempotencyKeyReused(key.case_id)
+                return self.get(key.case_id)
+        if submission.reference:
+            return self.find_by_reference(tenant, submission.sender, submission.reference)
+        return None
+
+    def find_by_reference(self, tenant: str, sender: str, reference: str) -> Complaint | None:
+        record = self._find(SenderReference.id_for(tenant, sender, reference))
+        return None if record is None else self.get(record.case_id)
+
+    def _find(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
 
     def get(self, case_id: UUID) -> Complaint:
         return self.repository.get(case_id)

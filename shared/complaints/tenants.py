@@ -61,6 +61,7 @@ class Tenant(BaseModel):
     signal_types: list[Code]
     categories: list[Code] = []
     teams: list[Code]
+    qualifications: list[Code] = Field(min_length=1, description="The final qualification scheme")
     routing: Routing
     windows: list[Window]
 

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
 
 
@@ -14,10 +14,9 @@ def test_case_numbers_are_gap_free_and_unique_under_concurrent_intake(settings: 
     tenant = load_tenants()["brandweer"]
 
     def receive(i: int) -> str:
-        return apps[i % 2].receive(
-            tenant, actor="test", received_at=datetime(2023, 5, 1, tzinfo=timezone.utc),
+        return apps[i % 2].receive(tenant, Submission("test"), actor="test", received_at=datetime(2023, 5, 1, tzinfo=timezone.utc),
             channel="e-mail", signal_type="klacht", subject=f"#{i}", text="...",
-        ).case_number
+        )[0].case_number
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         numbers = list(pool.map(receive, range(60)))
@@ -29,9 +28,9 @@ def test_case_numbers_are_gap_free_and_unique_under_concurrent_intake(settings: 
 def test_a_case_number_counts_in_the_year_the_case_was_received(settings: Settings):
     app = Complaints(settings)
     tenant = load_tenants()["brandweer"]
-    old = app.receive(tenant, actor="import", received_at=datetime(2023, 12, 31, 23, 0, tzinfo=timezone.utc),
-                      channel="e-mail", signal_type="klacht", subject="a", text="b")
-    new = app.receive(tenant, actor="import", received_at=datetime(2024, 1, 2, tzinfo=timezone.utc),
-                      channel="e-mail", signal_type="klacht", subject="a", text="b")
+    old = app.receive(tenant, Submission("test"), actor="import", received_at=datetime(2023, 12, 31, 23, 0, tzinfo=timezone.utc),
+                      channel="e-mail", signal_type="klacht", subject="a", text="b")[0]
+    new = app.receive(tenant, Submission("test"), actor="import", received_at=datetime(2024, 1, 2, tzinfo=timezone.utc),
+                      channel="e-mail", signal_type="klacht", subject="a", text="b")[0]
     assert (old.case_number, new.case_number) == ("BZA-2023-0001", "BZA-2024-0001")
     app.close()

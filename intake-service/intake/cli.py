@@ -1,0 +1,83 @@
+"""Intake's command line: issue API keys, and import an old register from CSV or JSON Lines.
+
+    python -m intake.cli issue-key --tenant brandweer --role intake --name e-loket
+    python -m intake.cli import register.csv --tenant brandweer --api-key ck_... [--url http://127.0.0.1:8001]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tqdm import tqdm
+
+from complaints.auth import Credentials
+from complaints.settings import get_settings
+from complaints.store import Complaints
+
+
+def read_items(path: Path) -> Iterator[dict[str, Any]]:
+    """CSV (one column per field; empty cells are absent) or JSON Lines (one item per line)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        if path.suffix.lower() == ".csv":
+            for row in csv.DictReader(handle):
+                yield {k: v for k, v in row.items() if v not in (None, "")}
+        else:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def import_file(path: Path, *, url: str, tenant: str, api_key: str, batch_size: int) -> dict[str, int]:
+    items = list(read_items(path))
+    totals = {"created": 0, "already_present": 0, "rejected": 0}
+    with httpx.Client(base_url=url, headers={"X-API-Key": api_key}, timeout=300) as client, \
+            tqdm(total=len(items), unit="case", desc=f"import {path.name}") as progress:
+        for start in range(0, len(items), batch_size):
+            response = client.post(f"/v1/tenants/{tenant}/imports", json={"items": items[start:start + batch_size]})
+            if response.status_code != 200:
+                sys.exit(f"import refused ({response.status_code}): {response.text}")
+            report = response.json()
+            for key in totals:
+                totals[key] += report[key]
+            for result in report["items"]:
+                if result["outcome"] == "rejected":
+                    tqdm.write(f"line {start + result['index'] + 1} ({result['reference']}): rejected: "
+                               + "; ".join(f"{e['field']}: {e['message']}" for e in result["errors"]))
+            progress.update(len(report["items"]))
+            progress.set_postfix(totals)
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m intake.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    issue = commands.add_parser("issue-key", help="issue an API key for a calling system (printed once)")
+    issue.add_argument("--tenant", required=True)
+    issue.add_argument("--role", required=True, choices=["intake", "import"])
+    issue.add_argument("--name", required=True, help="the calling system, e.g. e-loket")
+    load = commands.add_parser("import", help="import an old register (CSV or JSON Lines) through the API")
+    load.add_argument("file", type=Path)
+    load.add_argument("--tenant", required=True)
+    load.add_argument("--api-key", required=True)
+    load.add_argument("--url", default=get_settings().public_intake_url())
+    load.add_argument("--batch-size", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    if args.command == "issue-key":
+        settings = get_settings()
+        print(Credentials(Complaints(settings), settings).issue_key(name=args.name, tenant=args.tenant, role=args.role))
+        return 0
+    totals = import_file(args.file, url=args.url, tenant=args.tenant, api_key=args.api_key, batch_size=args.batch_size)
+    print(json.dumps(totals))
+    return 1 if totals["rejected"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
