@@ -16,19 +16,15 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr,
 from complaints.auth import Caller, require
 from complaints.deduplication import IdempotencyKeyReused
 from complaints.domain import Complaint
-from complaints.problems import Problem, invalid_fields
+from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import Submission, now
 from complaints.tenants import Tenant
 from intake.deps import StoreDep, TenantDep
 
 router = APIRouter()
 READERS = ("intake", "import", "handler", "manager", "auditor")
-PROBLEM = {"content": {"application/problem+json": {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No, unknown or expired credentials", **PROBLEM},
-    403: {"description": "Credentials not granted this tenant or role", **PROBLEM},
-    404: {"description": "Unknown tenant or case", **PROBLEM},
-}
+ERRORS = documented(_401="No, unknown, revoked or expired credentials",
+                    _403="Credentials not granted this tenant or role", _404="Unknown tenant or case")
 
 
 # --- tenants ---------------------------------------------------------------------------------
@@ -158,10 +154,9 @@ def _idempotency_key(value: str | None) -> str | None:
              responses={**ERRORS,
                         200: {"description": "This sender's reference was already received: the existing case",
                               "model": Acknowledgement},
-                        400: {"description": "Malformed JSON", **PROBLEM},
-                        413: {"description": "Body too large", **PROBLEM},
-                        422: {"description": "Invalid fields (each named, with allowed values), or an "
-                                             "Idempotency-Key reused with a different body", **PROBLEM}})
+                        **documented(_400="Malformed JSON", _413="Body too large",
+                                     _422="Invalid fields (each named, with allowed values), or an "
+                                          "Idempotency-Key reused with a different body")})
 def receive(
     caller: Annotated[Caller, Depends(require("intake"))],
     tenant: TenantDep, body: NewComplaint, store: StoreDep,

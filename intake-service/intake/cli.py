@@ -20,6 +20,7 @@ from tqdm import tqdm
 from complaints.auth import Credentials
 from complaints.settings import get_settings
 from complaints.store import Complaints
+from complaints.tenants import load_tenants
 
 
 def read_items(path: Path) -> Iterator[dict[str, Any]]:
@@ -49,7 +50,7 @@ def import_file(path: Path, *, url: str, tenant: str, api_key: str, batch_size: 
             for result in report["items"]:
                 if result["outcome"] == "rejected":
                     tqdm.write(f"line {start + result['index'] + 1} ({result['reference']}): rejected: "
-                               + "; ".join(f"{e['field']}: {e['message']}" for e in result["errors"]))
+                               + "; ".join(f"{e['field']}: {e['message']}" for e in result["errors"]), file=sys.stderr)
             progress.update(len(report["items"]))
             progress.set_postfix(totals)
     return totals
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "issue-key":
         settings = get_settings()
+        if args.tenant not in load_tenants(settings.tenants_dir):
+            parser.error(f"unknown tenant {args.tenant!r}; known: {sorted(load_tenants(settings.tenants_dir))}")
         print(Credentials(Complaints(settings), settings).issue_key(name=args.name, tenant=args.tenant, role=args.role))
         return 0
     totals = import_file(args.file, url=args.url, tenant=args.tenant, api_key=args.api_key, batch_size=args.batch_size)

@@ -17,10 +17,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from complaints.auth import Caller, require
 from complaints.domain import CommandRefused, Complaint
 from complaints.routing import choose_team
+from complaints.problems import documented
 from complaints.store import Complaints, Submission, now
 from complaints.tenants import Tenant
 from complaints.windows import due_date
-from intake.api import ERRORS, PROBLEM, Complainant, check_vocabulary
+from intake.api import ERRORS, Complainant, check_vocabulary
 from intake.deps import StoreDep, TenantDep
 
 router = APIRouter(tags=["imports"])
@@ -139,8 +140,7 @@ def import_item(store: Complaints, tenant: Tenant, caller: Caller, index: int, r
 
 
 @router.post("/v1/tenants/{tenant}/imports", response_model=ImportReport,
-             responses={**ERRORS, 413: {"description": "Body too large", **PROBLEM},
-                        422: {"description": "Not a batch of items", **PROBLEM}})
+             responses={**ERRORS, **documented(_413="Body too large", _422="Not a batch of 1 to 1000 items")})
 def import_cases(caller: Annotated[Caller, Depends(require("import"))], tenant: TenantDep, batch: ImportBatch,
                  store: StoreDep) -> ImportReport:
     """Imports a batch of old cases; the answer says per item: created, already present, or rejected and why."""

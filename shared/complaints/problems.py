@@ -7,12 +7,35 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from complaints.domain import CommandRefused
 
 BASE = "https://complaints.example/problems/"
 MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details, as every error of the API is reported."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": BASE + "validation-error", "title": "The request has invalid fields", "status": 422,
+        "instance": "/v1/tenants/brandweer/complaints", "detail": "Invalid: channel",
+        "errors": [{"field": "channel", "message": "unknown channel 'fax'", "allowed": ["e-mail", "telefoon"]}]}]})
+    type: str
+    title: str
+    status: int
+    instance: str | None = None
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def documented(**descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the given status codes, each a problem document with an example."""
+    schema = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
+    return {int(code.lstrip("_")): {"description": text, "model": ProblemDocument, "content": {MEDIA_TYPE: schema}}
+            for code, text in descriptions.items()}
 
 
 class Problem(Exception):
