@@ -99,9 +99,9 @@ def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a 
         route = choose_team(tenant, channel=item.channel, signal_type=item.signal_type, category=item.category)
         complaint.route(team=item.team or route.team, rule_id="import" if item.team else route.rule_id,
                         config_version=tenant.version, actor=actor, at=item.routed_at or item.received_at)
-        due = due_date(tenant, signal_type=item.signal_type, start=item.received_at.date())
-        complaint.start_clock(due_date=due.due, window_days=due.days, day_kind=due.day_kind,
-                              config_version=tenant.version, actor=actor, at=item.received_at)
+        started = (item.routed_at or item.received_at) if tenant.clock_starts == "routed" else item.received_at
+        due = due_date(tenant, signal_type=item.signal_type, start=started.date())
+        complaint.start_clock(due=due, started_on=started.date(), actor=actor, at=started)
         if item.qualification:
             complaint.qualify(qualification=item.qualification, config_version=tenant.version, actor=actor,
                               at=item.qualified_at or item.answered_at or item.closed_at or item.received_at)

@@ -1,7 +1,7 @@
 """Qualification's policy: a routed case gets its due date from the tenant's window.
 
-The clock starts on the day the case was received; `ClockStarted` records the
-window and configuration version used, so an auditor sees how the date came about.
+`ClockStarted` records the start day, the window, the calendar, the ceiling and
+the configuration version used, so an auditor sees how the date came about.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ class Qualification(Complaints):
         complaint: Complaint = self.repository.get(domain_event.originator_id)
         if complaint.due_date is not None or complaint.status == "closed":
             return
-        due = due_date(self.tenants[complaint.tenant], signal_type=complaint.signal_type,
-                       start=complaint.received_at.date())
-        complaint.start_clock(due_date=due.due, window_days=due.days, day_kind=due.day_kind,
-                              config_version=due.config_version, actor=SYSTEM_QUALIFICATION, at=now())
+        tenant = self.tenants[complaint.tenant]
+        # The clock starts on the day the case came in, or was routed where the tenant says so.
+        start = (domain_event.occurred_at if tenant.clock_starts == "routed" else complaint.received_at).date()
+        due = due_date(tenant, signal_type=complaint.signal_type, start=start)
+        complaint.start_clock(due=due, started_on=start, actor=SYSTEM_QUALIFICATION, at=now())
         processing_event.collect_events(complaint)
 
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 from eventsourcing.domain import Aggregate, event
 
+from complaints.windows import DueDate
+
 SYSTEM_ROUTING = "system:routing"
 SYSTEM_QUALIFICATION = "system:qualification"
 
@@ -60,6 +62,8 @@ class Complaint(Aggregate):
         self.team: str | None = None
         self.routing_rule: str | None = None
         self.due_date: date | None = None
+        self.clock_started_on: date | None = None
+        self.ceiling: date | None = None
         self.qualification: str | None = None
         self.answer: str | None = None
         self.answered_at: datetime | None = None
@@ -79,17 +83,19 @@ class Complaint(Aggregate):
         self.status = "routed"
 
     # --- the clock ---------------------------------------------------------
-    def start_clock(self, *, due_date: date, window_days: int, day_kind: str,
-                    config_version: str, actor: str, at: datetime) -> None:
+    def start_clock(self, *, due: DueDate, started_on: date, actor: str, at: datetime) -> None:
         if self.due_date is not None or self.status == "closed":
             raise CommandRefused("start the clock of", self.status)
-        self._clock_started(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date,
-                            window_days=window_days, day_kind=day_kind, config_version=config_version)
+        self._clock_started(tenant=self.tenant, actor=actor, occurred_at=at, started_on=started_on,
+                            due_date=due.due, window_days=due.days, day_kind=due.day_kind,
+                            calendar=due.calendar, ceiling=due.ceiling, config_version=due.config_version)
 
     @event("ClockStarted")
-    def _clock_started(self, tenant: str, actor: str, occurred_at: datetime, due_date: date,
-                       window_days: int, day_kind: str, config_version: str) -> None:
+    def _clock_started(self, tenant: str, actor: str, occurred_at: datetime, started_on: date, due_date: date,
+                       window_days: int, day_kind: str, calendar: str, ceiling: date, config_version: str) -> None:
+        self.clock_started_on = started_on
         self.due_date = due_date
+        self.ceiling = ceiling
 
     # --- the handler's work --------------------------------------------------
     def start_investigation(self, *, actor: str, at: datetime) -> None:

@@ -7,6 +7,7 @@ an error that names the file, the tenant and the field.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -42,13 +43,35 @@ class Routing(BaseModel):
     rules: list[RoutingRule] = []
 
 
+class Calendar(BaseModel):
+    """The days that do not count, from the `holidays` package plus the tenant's own closing days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    country: str = "BE"
+    subdivision: str | None = Field(default=None, description="e.g. Flemish, for the Flemish school calendar")
+    categories: tuple[Literal["public", "school", "bank"], ...] = Field(
+        default=(), description="public: public holidays; school: school holidays and school-free days")
+    closing_days: tuple[date, ...] = ()
+
+    @property
+    def label(self) -> str:
+        parts = [self.country + (f"/{self.subdivision}" if self.subdivision else "")]
+        parts += list(self.categories) + ([f"{len(self.closing_days)} closing days"] if self.closing_days else [])
+        return " ".join(parts)
+
+
 class Window(BaseModel):
-    """How long the tenant has to answer one signal type."""
+    """How long the tenant has to answer one signal type.
+
+    `calendar` days count every day but the calendar's; `working` days also leave out weekends.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     signal_type: str
-    days: int = Field(gt=0, le=45)
-    day_kind: Literal["calendar"] = "calendar"
+    days: int = Field(gt=0)
+    day_kind: Literal["calendar", "working"] = "calendar"
+    extendable_to: int | None = Field(default=None, description="Days it may be extended to, once, with a reason")
+    pausable: bool = Field(default=False, description="The clock stops while waiting on the complainant")
 
 
 class Tenant(BaseModel):
@@ -64,6 +87,10 @@ class Tenant(BaseModel):
     qualifications: list[Code] = Field(min_length=1, description="The final qualification scheme")
     routing: Routing
     windows: list[Window]
+    calendar: Calendar = Calendar()
+    ceiling_days: int = Field(default=45, gt=0, le=45, description="The legal ceiling (Flemish complaints decree)")
+    clock_starts: Literal["received", "routed"] = "received"
+    approvals: list[Code] = Field(default=[], description="Approval steps of an answer, in order")
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":
@@ -73,6 +100,12 @@ class Tenant(BaseModel):
             bad.append(self.routing.default_team)
         if bad:
             raise ValueError(f"routing names unknown team(s) {bad}; teams are {sorted(teams)}")
+        for i, window in enumerate(self.windows):
+            longest = max(window.days, window.extendable_to or 0)
+            if longest > self.ceiling_days:
+                raise ValueError(f"windows.{i}: {longest} days is beyond the ceiling of {self.ceiling_days} days")
+            if window.extendable_to is not None and window.extendable_to <= window.days:
+                raise ValueError(f"windows.{i}.extendable_to must be more than its {window.days} days")
         return self
 
     def codes(self, vocabulary: str) -> list[str]:

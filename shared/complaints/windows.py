@@ -1,18 +1,25 @@
-"""Response windows: when an answer is due.
+"""Response windows: when an answer is due, and how long a case took, in the tenant's own counting.
 
-For now every window counts calendar days; working days and holiday calendars
-come with the windows issue. Time comes in as an argument, never from a clock.
+A window is a number of days of a kind over a calendar. `calendar` days count
+every day except the calendar's (the schools leave out school holidays);
+`working` days also leave out weekends (the city: weekends, Belgian public
+holidays and its closing days). The calendars come from the `holidays`
+package. Time comes in as arguments, never from a clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from complaints.tenants import Tenant
+import holidays
 
-# The Flemish complaints decree's ceiling, used when a tenant sets no window for a type.
-LEGAL_CEILING_DAYS = 45
+from complaints.tenants import Calendar, Tenant, Window
+
+LEGAL_CEILING_DAYS = 45  # the Flemish complaints decree; also the window of a type the tenant did not set
+Counts = Callable[[date], bool]
 
 
 @dataclass(frozen=True)
@@ -20,10 +27,66 @@ class DueDate:
     due: date
     days: int
     day_kind: str
+    calendar: str
     config_version: str
+    ceiling: date  # the latest any pause or extension may move it to
 
 
-def due_date(tenant: Tenant, *, signal_type: str, start: date) -> DueDate:
-    window = tenant.window_for(signal_type)
-    days = window.days if window else LEGAL_CEILING_DAYS
-    return DueDate(start + timedelta(days=days), days, "calendar", tenant.version)
+@cache
+def _days_off(country: str, subdivision: str | None, categories: tuple[str, ...]) -> holidays.HolidayBase | frozenset:
+    if not categories:
+        return frozenset()
+    return holidays.country_holidays(country, subdiv=subdivision, categories=categories)
+
+
+def counts(calendar: Calendar, day_kind: str) -> Counts:
+    """Whether a day counts towards a window of this kind over this calendar."""
+    off = _days_off(calendar.country, calendar.subdivision, calendar.categories)
+    closed = frozenset(calendar.closing_days)
+
+    def counted(day: date) -> bool:
+        if day_kind == "working" and day.weekday() >= 5:
+            return False
+        return day not in off and day not in closed
+
+    return counted
+
+
+def add_days(start: date, days: int, counted: Counts) -> date:
+    """The day on which the `days`-th counted day after `start` falls."""
+    day, left = start, days
+    while left > 0:
+        day += timedelta(days=1)
+        if counted(day):
+            left -= 1
+    return day
+
+
+def days_between(start: date, end: date, counted: Counts) -> int:
+    """Counted days after `start` up to and including `end`: a lead time in the window's own counting."""
+    return sum(1 for n in range(1, (end - start).days + 1) if counted(start + timedelta(days=n)))
+
+
+def window_for(tenant: Tenant, signal_type: str) -> Window:
+    return tenant.window_for(signal_type) or Window(signal_type=signal_type, days=tenant.ceiling_days)
+
+
+def due_date(tenant: Tenant, *, signal_type: str, start: date, days: int | None = None) -> DueDate:
+    """The due date of a window started on `start` (`days` overrides the window's, for an extension)."""
+    window = window_for(tenant, signal_type)
+    counted = counts(tenant.calendar, window.day_kind)
+    ceiling = add_days(start, tenant.ceiling_days, counted)
+    length = min(days or window.days, tenant.ceiling_days)
+    return DueDate(add_days(start, length, counted), length, window.day_kind, tenant.calendar.label,
+                   tenant.version, ceiling)
+
+
+def paused(tenant: Tenant, *, signal_type: str, due: DueDate, paused_from: date, resumed_on: date) -> date:
+    """The due date moved by the counted days the clock stood still, never past the ceiling."""
+    counted = counts(tenant.calendar, window_for(tenant, signal_type).day_kind)
+    moved = add_days(due.due, days_between(paused_from, resumed_on, counted), counted)
+    return min(moved, due.ceiling)
+
+
+def lead_time(tenant: Tenant, *, signal_type: str, received: date, answered: date) -> int:
+    return days_between(received, answered, counts(tenant.calendar, window_for(tenant, signal_type).day_kind))

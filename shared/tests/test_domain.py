@@ -5,8 +5,10 @@ from datetime import date, datetime, timezone
 import pytest
 
 from complaints.domain import CommandRefused, Complaint
+from complaints.windows import DueDate
 
 AT = datetime(2023, 3, 21, 9, 30, tzinfo=timezone.utc)
+DUE = DueDate(date(2023, 4, 20), 30, "calendar", "BE", "2023.1", date(2023, 5, 5))
 
 
 def received(**overrides) -> Complaint:
@@ -28,8 +30,7 @@ def test_every_event_carries_tenant_actor_and_when_it_happened():
 def test_a_case_goes_from_received_to_closed_in_order():
     complaint = received()
     complaint.route(team="communicatie", rule_id="default", config_version="2023.1", actor="r", at=AT)
-    complaint.start_clock(due_date=date(2023, 4, 20), window_days=30, day_kind="calendar",
-                          config_version="2023.1", actor="q", at=AT)
+    complaint.start_clock(due=DUE, started_on=date(2023, 3, 21), actor="q", at=AT)
     complaint.start_investigation(actor="handler", at=AT)
     complaint.qualify(qualification="ongegrond", config_version="2023.1", actor="handler", at=AT)
     complaint.answer_complainant(text="Antwoord", channel="e-mail", actor="handler", at=AT)
@@ -49,11 +50,9 @@ def test_a_routed_case_cannot_be_routed_again():
 
 def test_the_clock_starts_only_once():
     complaint = received()
-    complaint.start_clock(due_date=date(2023, 4, 20), window_days=30, day_kind="calendar",
-                          config_version="2023.1", actor="q", at=AT)
+    complaint.start_clock(due=DUE, started_on=date(2023, 3, 21), actor="q", at=AT)
     with pytest.raises(CommandRefused):
-        complaint.start_clock(due_date=date(2023, 4, 21), window_days=30, day_kind="calendar",
-                              config_version="2023.1", actor="q", at=AT)
+        complaint.start_clock(due=DUE, started_on=date(2023, 3, 22), actor="q", at=AT)
 
 
 def test_replaying_the_events_rebuilds_the_same_case():
