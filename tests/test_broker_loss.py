@@ -40,9 +40,9 @@ def test_complaints_posted_while_the_broker_is_down_are_routed_projected_and_pub
         settings, auth, own_broker, tmp_path):
     settings = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{own_broker['port']}"})
     stack = Stack(stack_env(settings), log_dir=tmp_path / "logs")
-    stack.start()
     api = Api(stack, auth)
     try:
+        stack.start()
         before = [api.post(complaint(n)).json() for n in range(3)]
         wait_until(lambda: all(api.settled(a["case_id"]) for a in before))
 

@@ -18,7 +18,7 @@ from complaints.deduplication import IdempotencyKeyReused
 from complaints.domain import Complaint
 from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import Submission, now
-from complaints.tenants import Tenant
+from complaints.tenants import CONDITIONS, Tenant
 from intake.deps import StoreDep, TenantDep
 
 router = APIRouter()
@@ -76,6 +76,8 @@ class NewComplaint(BaseModel):
     channel: str = Field(description="A channel code of the tenant (see GET /v1/tenants/{tenant})")
     signal_type: str = Field(description="complaint, report, question, suggestion or compliment, in the tenant's codes")
     category: str | None = Field(default=None, description="Category or keyword, when the sender knows it")
+    district: str | None = Field(default=None, description="The district it is about (the city's districts)")
+    entity: str | None = Field(default=None, description="The legal entity it is about (the care company's)")
     subject: str = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=20000, description="Stored as given (UTF-8), never as markup")
     complainant: Complainant | None = Field(default=None, description="Absent for an anonymous complaint")
@@ -119,7 +121,7 @@ class CaseList(BaseModel):
 
 def check_vocabulary(tenant: Tenant, values: dict[str, Any], prefix: str = "") -> list[dict[str, Any]]:
     errors = []
-    for field, vocabulary in (("channel", "channels"), ("signal_type", "signal_types"), ("category", "categories")):
+    for field, vocabulary in CONDITIONS.items():
         value = values.get(field)
         allowed = tenant.codes(vocabulary)
         if value is not None and value not in allowed:
@@ -173,6 +175,7 @@ def receive(
         complaint, created = store.receive(
             tenant, submission, actor=caller.actor, received_at=body.received_at or now(),
             channel=body.channel, signal_type=body.signal_type, category=body.category,
+            district=body.district, entity=body.entity, via_oversight=tenant.is_oversight(body.channel),
             subject=body.subject, text=body.text,
             complainant=body.complainant.model_dump(mode="json", exclude_none=True) if body.complainant else None,
             attachments=[a.model_dump(mode="json") for a in body.attachments],

@@ -37,6 +37,8 @@ class ImportItem(BaseModel):
     channel: str
     signal_type: str
     category: str | None = None
+    district: str | None = None
+    entity: str | None = None
     subject: str = Field(min_length=1, max_length=300)
     text: str = Field(min_length=1, max_length=20000)
     complainant: Complainant | None = None
@@ -96,7 +98,8 @@ def _problems(tenant: Tenant, item: ImportItem) -> list[dict[str, Any]]:
 
 def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a closure for Complaints.receive
     def replay(complaint: Complaint) -> None:
-        route = choose_team(tenant, channel=item.channel, signal_type=item.signal_type, category=item.category)
+        route = choose_team(tenant, channel=item.channel, signal_type=item.signal_type, category=item.category,
+                            district=item.district, entity=item.entity)
         complaint.route(team=item.team or route.team, rule_id="import" if item.team else route.rule_id,
                         config_version=tenant.version, actor=actor, at=item.routed_at or item.received_at)
         started = (item.routed_at or item.received_at) if tenant.clock_starts == "routed" else item.received_at
@@ -128,7 +131,8 @@ def import_item(store: Complaints, tenant: Tenant, caller: Caller, index: int, r
         complaint, created = store.receive(
             tenant, Submission(sender=caller.name, reference=item.reference), actor=caller.actor,
             received_at=item.received_at, history=_history(tenant, item, caller.actor),
-            channel=item.channel, signal_type=item.signal_type, category=item.category, subject=item.subject,
+            channel=item.channel, signal_type=item.signal_type, category=item.category, district=item.district,
+            entity=item.entity, via_oversight=tenant.is_oversight(item.channel), subject=item.subject,
             text=item.text,
             complainant=item.complainant.model_dump(mode="json", exclude_none=True) if item.complainant else None,
         )

@@ -18,18 +18,12 @@ from complaints.domain import SYSTEM_QUALIFICATION, Complaint
 from complaints.follower import store_follower
 from complaints.service import Wiring
 from complaints.settings import Settings
-from complaints.store import Complaints, now
-from complaints.tenants import load_tenants
+from complaints.store import CaseProcess, now
 from complaints.windows import due_date
 
 
-class Qualification(Complaints):
-    name = "Complaints"  # the one store every process writes
+class Qualification(CaseProcess):
     topics = (get_topic(Complaint.Routed),)
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.tenants = load_tenants(settings.tenants_dir)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:

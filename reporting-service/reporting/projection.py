@@ -57,8 +57,12 @@ def _change(summary: CaseSummary, kind: str, event: Any) -> None:
     summary.events_applied += 1
     if kind in STATUS_AFTER:
         summary.status = STATUS_AFTER[kind]
-    if kind == "Routed":
+    if kind in ("Routed", "Rerouted"):
         summary.team = event.team
+        if summary.status == "received":
+            summary.status = "routed"
+    elif kind == "CategorySet":
+        summary.category = event.category
     elif kind == "ClockStarted":
         summary.due_date = event.due_date
 

@@ -47,8 +47,12 @@ class Stack:
                  "--port", str(getattr(self.settings, port_field)), "--no-access-log"],
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
             )
-        for name in names:
-            self._wait_healthy(name, timeout)
+        try:
+            for name in names:
+                self._wait_healthy(name, timeout)
+        except BaseException:
+            self.stop()  # never leave half a set running
+            raise
 
     def _wait_healthy(self, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -46,6 +46,9 @@ class Complaint(Aggregate):
         complainant: dict[str, Any] | None = None,
         sender_reference: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        district: str | None = None,
+        entity: str | None = None,
+        via_oversight: bool = False,
     ) -> None:
         self.tenant = tenant
         self.case_number = case_number
@@ -57,10 +60,16 @@ class Complaint(Aggregate):
         self.complainant = complainant or {}
         self.sender_reference = sender_reference
         self.attachments = attachments or []
+        self.district = district
+        self.entity = entity
+        # Came via an ombudsman or oversight body: the answer goes back that way too.
+        self.via_oversight = via_oversight
         self.received_at = occurred_at
         self.status = "received"
         self.team: str | None = None
         self.routing_rule: str | None = None
+        self.routed_by_hand = False
+        self.forwarded_to: str | None = None
         self.due_date: date | None = None
         self.clock_started_on: date | None = None
         self.ceiling: date | None = None
@@ -81,6 +90,46 @@ class Complaint(Aggregate):
         self.team = team
         self.routing_rule = rule_id
         self.status = "routed"
+
+    def reroute(self, *, team: str, reason: str, rule_id: str | None, config_version: str,
+                actor: str, at: datetime) -> None:
+        """To another team of the tenant: by hand (`rule_id` None), or by the rules after a new category."""
+        if self.status == "closed":
+            raise CommandRefused("reroute", self.status)
+        if team == self.team:
+            raise CommandRefused(f"reroute to its own team {team!r}", self.status)
+        self._rerouted(tenant=self.tenant, actor=actor, occurred_at=at, from_team=self.team, team=team,
+                       reason=reason, rule_id=rule_id, config_version=config_version)
+
+    @event("Rerouted")
+    def _rerouted(self, tenant: str, actor: str, occurred_at: datetime, from_team: str | None, team: str,
+                  reason: str, rule_id: str | None, config_version: str) -> None:
+        self.team = team
+        self.routing_rule = rule_id or "by-hand"
+        self.routed_by_hand = self.routed_by_hand or rule_id is None
+        if self.status == "received":
+            self.status = "routed"
+
+    def set_category(self, *, category: str, config_version: str, actor: str, at: datetime) -> None:
+        if self.status == "closed":
+            raise CommandRefused("set the category of", self.status)
+        self._category_set(tenant=self.tenant, actor=actor, occurred_at=at, category=category,
+                           previous=self.category, config_version=config_version)
+
+    @event("CategorySet")
+    def _category_set(self, tenant: str, actor: str, occurred_at: datetime, category: str,
+                      previous: str | None, config_version: str) -> None:
+        self.category = category
+
+    def close_early(self, *, qualification: str, reason: str, forward_to: str | None, config_version: str,
+                    actor: str, at: datetime) -> None:
+        """Inadmissible: qualified with the scheme's code for it and closed at once; the window stops."""
+        if self.status in ("answered", "closed"):
+            raise CommandRefused("close early", self.status)
+        self._qualified(tenant=self.tenant, actor=actor, occurred_at=at, qualification=qualification,
+                        config_version=config_version)
+        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=f"inadmissible: {reason}",
+                     forwarded_to=forward_to)
 
     # --- the clock ---------------------------------------------------------
     def start_clock(self, *, due: DueDate, started_on: date, actor: str, at: datetime) -> None:
@@ -136,5 +185,7 @@ class Complaint(Aggregate):
         self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
 
     @event("Closed")
-    def _closed(self, tenant: str, actor: str, occurred_at: datetime, reason: str) -> None:
+    def _closed(self, tenant: str, actor: str, occurred_at: datetime, reason: str,
+                forwarded_to: str | None = None) -> None:
         self.status = "closed"
+        self.forwarded_to = forwarded_to

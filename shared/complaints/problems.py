@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from complaints.domain import CommandRefused
+from complaints.store import CaseNotFound, StaleVersion
 
 BASE = "https://complaints.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -86,6 +87,17 @@ def install(app: FastAPI) -> None:
     async def _refused(request: Request, exc: CommandRefused) -> JSONResponse:
         return _response(request, Problem(409, "command-refused", "The case's state does not allow this",
                                           str(exc), state=exc.status))
+
+    @app.exception_handler(CaseNotFound)
+    async def _no_case(request: Request, exc: CaseNotFound) -> JSONResponse:
+        return _response(request, Problem(404, "case-not-found", "No such case", str(exc)))
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(request: Request, exc: StaleVersion) -> JSONResponse:
+        # With If-Match the client named a version: 412. Without, a concurrent command won: 409.
+        status = 412 if request.headers.get("if-match") else 409
+        return _response(request, Problem(status, "stale-version", "The case changed meanwhile", str(exc),
+                                          expected_version=exc.expected, current_version=exc.current))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -35,7 +35,7 @@ from complaints.case_numbers import CaseNumbers
 from complaints.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference
 from complaints.domain import Complaint
 from complaints.settings import Settings
-from complaints.tenants import Tenant
+from complaints.tenants import Tenant, load_tenants
 
 
 class DateAsISO(Transcoding):
@@ -82,6 +82,20 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class CaseNotFound(LookupError):
+    def __init__(self, tenant: str, case_id: UUID) -> None:
+        super().__init__(f"No case {case_id} for tenant {tenant}")
+
+
+class StaleVersion(Exception):
+    """The case is no longer at the version the command was decided on."""
+
+    def __init__(self, expected: int, current: int | None) -> None:
+        super().__init__(f"the case was changed: expected version {expected}, it is now "
+                         f"{current if current is not None else 'newer'}")
+        self.expected, self.current = expected, current
+
+
 @dataclass(frozen=True)
 class Submission:
     """Who sent a complaint, and what makes a repeat of it recognisable."""
@@ -95,7 +109,12 @@ class Submission:
 class Complaints(EventSourcedProjection[UUID]):
     """The complaint store and its use cases. Subclasses add a `policy` to react to events."""
 
-    name = "Complaints"
+    name = "Complaints"  # names the tables: every process, every subclass, the one store
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = "Complaints"  # the library would name a subclass's tables after the subclass
+
     snapshotting_intervals: ClassVar[dict[type, int]] = {CaseNumbers: 100}
     # One intake process takes case numbers one at a time; other processes are
     # kept out by the store's optimistic concurrency (and retry).
@@ -180,6 +199,38 @@ class Complaints(EventSourcedProjection[UUID]):
     def get(self, case_id: UUID) -> Complaint:
         return self.repository.get(case_id)
 
+    def case(self, tenant: str, case_id: UUID) -> Complaint:
+        """The tenant's case; another tenant's case is as absent as one that does not exist."""
+        complaint = self._find(case_id)
+        if not isinstance(complaint, Complaint) or complaint.tenant != tenant:
+            raise CaseNotFound(tenant, case_id)
+        return complaint
+
+    def change(self, tenant: str, case_id: UUID, command: Callable[[Complaint], None], *,
+               expected_version: int | None = None) -> Complaint:
+        """Loads the case, runs one command on it, saves: the one place a command commits."""
+        complaint = self.case(tenant, case_id)
+        if expected_version is not None and complaint.version != expected_version:
+            raise StaleVersion(expected_version, complaint.version)
+        command(complaint)
+        try:
+            self.save(complaint)
+        except IntegrityError:
+            # Another command was saved on this case since we loaded it.
+            raise StaleVersion(complaint.version - len(complaint.pending_events), None) from None
+        return complaint
+
     @singledispatchmethod
     def policy(self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]) -> None:
         """No reaction by default; consumers register their own."""
+
+
+class CaseProcess(Complaints):
+    """A consumer that appends to the case streams under its tenants' rules (routing, the clock).
+
+    Each subclass declares its own `topics` and `@singledispatchmethod policy`.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.tenants = load_tenants(settings.tenants_dir)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 BUNDLED = Path(__file__).parent / "tenants"
 
@@ -26,15 +26,35 @@ class Code(BaseModel):
     label: str
 
 
+class Channel(Code):
+    oversight: bool = Field(default=False, description="An ombudsman or oversight body: the answer goes back there")
+
+
+class Qualification(Code):
+    closes_early: bool = Field(default=False, description="Inadmissible: a handler may close the case with it at once")
+
+
+Condition = tuple[str, ...] | None
+CONDITIONS = {"channel": "channels", "signal_type": "signal_types", "category": "categories",
+              "district": "districts", "entity": "entities"}
+
+
 class RoutingRule(BaseModel):
-    """One routing rule; every condition given must match (first matching rule wins)."""
+    """One routing rule: every condition given must match (one code, or any of a list); first match wins."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     team: str
-    channel: str | None = None
-    signal_type: str | None = None
-    category: str | None = None
+    channel: Condition = None
+    signal_type: Condition = None
+    category: Condition = None
+    district: Condition = None
+    entity: Condition = None
+
+    @field_validator(*CONDITIONS, mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
 
 
 class Routing(BaseModel):
@@ -80,11 +100,13 @@ class Tenant(BaseModel):
     name: str
     version: str
     case_prefix: str
-    channels: list[Code]
+    channels: list[Channel]
     signal_types: list[Code]
     categories: list[Code] = []
+    districts: list[Code] = Field(default=[], description="Districts (the city) a case can be about")
+    entities: list[Code] = Field(default=[], description="Legal entities sharing the tenant's system")
     teams: list[Code]
-    qualifications: list[Code] = Field(min_length=1, description="The final qualification scheme")
+    qualifications: list[Qualification] = Field(min_length=1, description="The final qualification scheme")
     routing: Routing
     windows: list[Window]
     calendar: Calendar = Calendar()
@@ -100,6 +122,13 @@ class Tenant(BaseModel):
             bad.append(self.routing.default_team)
         if bad:
             raise ValueError(f"routing names unknown team(s) {bad}; teams are {sorted(teams)}")
+        for i, rule in enumerate(self.routing.rules):
+            for condition, vocabulary in CONDITIONS.items():
+                unknown = set(getattr(rule, condition) or ()) - set(self.codes(vocabulary))
+                if unknown:
+                    raise ValueError(f"routing.rules.{i} ({rule.id}): unknown {condition} {sorted(unknown)}")
+        if len({r.id for r in self.routing.rules}) != len(self.routing.rules):
+            raise ValueError("routing.rules: rule ids must be unique")
         for i, window in enumerate(self.windows):
             longest = max(window.days, window.extendable_to or 0)
             if longest > self.ceiling_days:
@@ -110,6 +139,12 @@ class Tenant(BaseModel):
 
     def codes(self, vocabulary: str) -> list[str]:
         return [c.code for c in getattr(self, vocabulary)]
+
+    def is_oversight(self, channel: str) -> bool:
+        return any(c.code == channel and c.oversight for c in self.channels)
+
+    def closes_early(self, qualification: str) -> bool:
+        return any(q.code == qualification and q.closes_early for q in self.qualifications)
 
     def window_for(self, signal_type: str) -> Window | None:
         return next((w for w in self.windows if w.signal_type == signal_type), None)

@@ -1,0 +1,70 @@
+"""Handler commands on a case, the same way in every service: who may act, which version, one save."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from complaints.auth import Caller, forbidden
+from complaints.domain import Complaint
+from complaints.problems import invalid_fields
+from complaints.store import Complaints
+
+
+class CaseView(BaseModel):
+    """A case as a handler sees it after a command."""
+
+    case_id: UUID
+    case_number: str
+    tenant: str
+    status: str
+    version: int
+    channel: str
+    signal_type: str
+    category: str | None
+    team: str | None
+    routing_rule: str | None
+    via_oversight: bool
+    received_at: datetime
+    due_date: date | None
+    qualification: str | None
+    forwarded_to: str | None
+
+    @classmethod
+    def of(cls, complaint: Complaint) -> CaseView:
+        return cls(case_id=complaint.id, **{name: getattr(complaint, name) for name in cls.model_fields
+                                            if name != "case_id"})
+
+
+def ensure_may_act(caller: Caller, complaint: Complaint) -> None:
+    """Only the owning team's handlers, or a manager of the tenant, act on a case; auditors only read."""
+    if "manager" in caller.roles:
+        return
+    if "handler" in caller.roles and caller.team is not None and caller.team == complaint.team:
+        return
+    raise forbidden(f"Only team {complaint.team!r} or a manager may act on this case")
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """`If-Match: "7"` (an ETag of the case version) or `If-Match: 7`."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise invalid_fields([{"field": "header.If-Match", "message": "the case version, e.g. \"7\""}])
+    return int(value)
+
+
+async def act(store: Complaints, caller: Caller, tenant: str, case_id: UUID,
+              command: Callable[[Complaint], None], if_match: str | None = None) -> CaseView:
+    def guarded(complaint: Complaint) -> None:
+        ensure_may_act(caller, complaint)
+        command(complaint)
+
+    complaint = await asyncio.to_thread(store.change, tenant, case_id, guarded,
+                                        expected_version=expected_version(if_match))
+    return CaseView.of(complaint)
