@@ -25,6 +25,11 @@ class CommandRefused(Exception):
         super().__init__(f"cannot {command} a case that is {status}")
         self.command = command
         self.status = status
+        self.allowed = list(ALLOWED.get(status, ()))
+
+
+class NotPermitted(Exception):
+    """A command this person may not give on this case (e.g. approving their own answer)."""
 
 
 class Complaint(Aggregate):
@@ -75,7 +80,17 @@ class Complaint(Aggregate):
         self.ceiling: date | None = None
         self.qualification: str | None = None
         self.answer: str | None = None
+        self.answer_channel: str | None = None
         self.answered_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.notes: list[dict[str, Any]] = []
+        self.paused_since: date | None = None
+        self.paused_days = 0
+        self.extended = False
+        self.mediation = False
+        self.draft: dict[str, Any] | None = None
+        self.approvals: list[dict[str, Any]] = []
+        self.deadline_events: list[str] = []
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -94,8 +109,7 @@ class Complaint(Aggregate):
     def reroute(self, *, team: str, reason: str, rule_id: str | None, config_version: str,
                 actor: str, at: datetime) -> None:
         """To another team of the tenant: by hand (`rule_id` None), or by the rules after a new category."""
-        if self.status == "closed":
-            raise CommandRefused("reroute", self.status)
+        self._require("reroute")
         if team == self.team:
             raise CommandRefused(f"reroute to its own team {team!r}", self.status)
         self._rerouted(tenant=self.tenant, actor=actor, occurred_at=at, from_team=self.team, team=team,
@@ -111,8 +125,7 @@ class Complaint(Aggregate):
             self.status = "routed"
 
     def set_category(self, *, category: str, config_version: str, actor: str, at: datetime) -> None:
-        if self.status == "closed":
-            raise CommandRefused("set the category of", self.status)
+        self._require("category")
         self._category_set(tenant=self.tenant, actor=actor, occurred_at=at, category=category,
                            previous=self.category, config_version=config_version)
 
@@ -124,8 +137,7 @@ class Complaint(Aggregate):
     def close_early(self, *, qualification: str, reason: str, forward_to: str | None, config_version: str,
                     actor: str, at: datetime) -> None:
         """Inadmissible: qualified with the scheme's code for it and closed at once; the window stops."""
-        if self.status in ("answered", "closed"):
-            raise CommandRefused("close early", self.status)
+        self._require("close-inadmissible")
         self._qualified(tenant=self.tenant, actor=actor, occurred_at=at, qualification=qualification,
                         config_version=config_version)
         self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=f"inadmissible: {reason}",
@@ -147,18 +159,84 @@ class Complaint(Aggregate):
         self.ceiling = ceiling
 
     # --- the handler's work --------------------------------------------------
+    def _require(self, command: str) -> None:
+        if command not in ALLOWED[self.status]:
+            raise CommandRefused(command, self.status)
+
     def start_investigation(self, *, actor: str, at: datetime) -> None:
-        if self.status != "routed":
-            raise CommandRefused("start investigating", self.status)
+        self._require("start-investigation")
         self._investigation_started(tenant=self.tenant, actor=actor, occurred_at=at)
 
     @event("InvestigationStarted")
     def _investigation_started(self, tenant: str, actor: str, occurred_at: datetime) -> None:
         self.status = "investigating"
 
+    def add_note(self, *, text: str, actor: str, at: datetime) -> None:
+        self._require("add-note")
+        self._note_added(tenant=self.tenant, actor=actor, occurred_at=at, text=text)
+
+    @event("NoteAdded")
+    def _note_added(self, tenant: str, actor: str, occurred_at: datetime, text: str) -> None:
+        self.notes.append({"text": text, "by": actor, "at": occurred_at.isoformat()})
+
+    def request_information(self, *, question: str, pauses_clock: bool, actor: str, at: datetime) -> None:
+        self._require("request-information")
+        self._information_requested(tenant=self.tenant, actor=actor, occurred_at=at, question=question,
+                                    pauses_clock=pauses_clock)
+
+    @event("InformationRequested")
+    def _information_requested(self, tenant: str, actor: str, occurred_at: datetime, question: str,
+                               pauses_clock: bool) -> None:
+        self.status = "awaiting-information"
+        self.paused_since = occurred_at.date() if pauses_clock else None
+
+    def receive_information(self, *, summary: str, moved_due_date: date | None, actor: str, at: datetime) -> None:
+        """`moved_due_date`: the due date moved by the paused time (None when the clock did not stop)."""
+        self._require("information-received")
+        paused_days = (at.date() - self.paused_since).days if self.paused_since else 0
+        self._information_received(tenant=self.tenant, actor=actor, occurred_at=at, summary=summary,
+                                   paused_days=paused_days, due_date=moved_due_date or self.due_date)
+
+    @event("InformationReceived")
+    def _information_received(self, tenant: str, actor: str, occurred_at: datetime, summary: str,
+                              paused_days: int, due_date: date | None) -> None:
+        self.status = "investigating"
+        self.paused_since = None
+        self.paused_days += paused_days
+        self.due_date = due_date
+
+    def hear_staff(self, *, note: str, actor: str, at: datetime) -> None:
+        self._require("hear-staff")
+        self._staff_heard(tenant=self.tenant, actor=actor, occurred_at=at, note=note)
+
+    @event("StaffHeard")
+    def _staff_heard(self, tenant: str, actor: str, occurred_at: datetime, note: str) -> None:
+        self.notes.append({"text": f"Staff heard: {note}", "by": actor, "at": occurred_at.isoformat()})
+
+    def propose_mediation(self, *, note: str, actor: str, at: datetime) -> None:
+        self._require("propose-mediation")
+        self._mediation_proposed(tenant=self.tenant, actor=actor, occurred_at=at, note=note)
+
+    @event("MediationProposed")
+    def _mediation_proposed(self, tenant: str, actor: str, occurred_at: datetime, note: str) -> None:
+        self.mediation = True
+
+    def extend_window(self, *, reason: str, due: DueDate, actor: str, at: datetime) -> None:
+        """Once, with a reason; the tenant's rules (allowed, ceiling) were checked by who computed `due`."""
+        self._require("extend")
+        if self.extended:
+            raise CommandRefused("extend the window a second time of", self.status)
+        self._window_extended(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason,
+                              due_date=due.due, window_days=due.days, config_version=due.config_version)
+
+    @event("WindowExtended")
+    def _window_extended(self, tenant: str, actor: str, occurred_at: datetime, reason: str, due_date: date,
+                         window_days: int, config_version: str) -> None:
+        self.extended = True
+        self.due_date = due_date
+
     def qualify(self, *, qualification: str, config_version: str, actor: str, at: datetime) -> None:
-        if self.status not in ("routed", "investigating"):
-            raise CommandRefused("qualify", self.status)
+        self._require("qualify")
         self._qualified(tenant=self.tenant, actor=actor, occurred_at=at,
                         qualification=qualification, config_version=config_version)
 
@@ -167,25 +245,122 @@ class Complaint(Aggregate):
                    config_version: str) -> None:
         self.qualification = qualification
         self.status = "qualified"
+        self.draft = None
+        self.approvals = []
+
+    def draft_answer(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
+        self._require("draft-answer")
+        self._answer_drafted(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
+
+    @event("AnswerDrafted")
+    def _answer_drafted(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
+        self.draft = {"text": text, "channel": channel, "author": actor}
+        self.approvals = []  # a new draft needs every approval again
+        self.status = "drafted"
+
+    def approve(self, *, steps: list[str], actor: str, at: datetime) -> None:
+        """The next of the tenant's approval `steps`, never by the draft's author."""
+        self._require("approve")
+        done = [a["step"] for a in self.approvals]
+        if done == steps:
+            raise CommandRefused("approve an answer already fully approved in", self.status)
+        if self.draft and actor == self.draft["author"]:
+            raise NotPermitted("the author of an answer cannot approve it")
+        step = steps[len(done)]
+        self._answer_approved(tenant=self.tenant, actor=actor, occurred_at=at, step=step)
+
+    @event("AnswerApproved")
+    def _answer_approved(self, tenant: str, actor: str, occurred_at: datetime, step: str) -> None:
+        self.approvals.append({"step": step, "by": actor, "at": occurred_at.isoformat()})
+
+    def send_answer(self, *, steps: list[str], footer: str | None, actor: str, at: datetime) -> None:
+        """Sends the approved draft; back via the oversight body when the case came that way."""
+        self._require("send-answer")
+        missing = steps[len(self.approvals):]
+        if missing:
+            raise CommandRefused(f"send (awaiting approval {missing[0]!r}) the answer of", self.status)
+        assert self.draft is not None
+        text = self.draft["text"]
+        if footer and footer not in text:
+            text = f"{text}\n\n{footer}"
+        channel = f"via:{self.channel}" if self.via_oversight else self.draft["channel"]
+        self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
     def answer_complainant(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
-        if self.status != "qualified":
-            raise CommandRefused("answer", self.status)
+        """An answer recorded as it was given (historical import: no drafts or approvals then)."""
+        self._require("draft-answer")
         self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
     @event("Answered")
     def _answered(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
         self.answer = text
+        self.answer_channel = channel
         self.answered_at = occurred_at
         self.status = "answered"
 
-    def close(self, *, reason: str, actor: str, at: datetime) -> None:
-        if self.status == "closed":
-            raise CommandRefused("close", self.status)
-        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
+    def close(self, *, reason: str, confirmation_sent: bool = False, actor: str, at: datetime) -> None:
+        self._require("close")
+        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason,
+                     confirmation_sent=confirmation_sent)
 
     @event("Closed")
     def _closed(self, tenant: str, actor: str, occurred_at: datetime, reason: str,
-                forwarded_to: str | None = None) -> None:
+                forwarded_to: str | None = None, confirmation_sent: bool = False) -> None:
         self.status = "closed"
         self.forwarded_to = forwarded_to
+        self.closed_at = occurred_at
+
+    def reopen(self, *, reason: str, actor: str, at: datetime) -> None:
+        self._require("reopen")
+        self._reopened(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
+
+    @event("Reopened")
+    def _reopened(self, tenant: str, actor: str, occurred_at: datetime, reason: str) -> None:
+        self.status = "investigating"
+        self.draft = None
+        self.approvals = []
+        self.answer = None
+        self.answered_at = None
+        self.closed_at = None
+
+    # --- deadlines -----------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("answered", "closed")
+
+    def warn_deadline(self, *, due_date: date, actor: str, at: datetime) -> bool:
+        """Records `DeadlineApproaching` once per due date of an open case; False if there is nothing to do."""
+        if not self.is_open or due_date != self.due_date or f"approaching:{due_date}" in self.deadline_events:
+            return False
+        self._deadline_approaching(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date)
+        return True
+
+    @event("DeadlineApproaching")
+    def _deadline_approaching(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"approaching:{due_date}")
+
+    def breach_deadline(self, *, due_date: date, actor: str, at: datetime) -> bool:
+        """Records `DeadlineBreached` once per due date of a case still open after it."""
+        if not self.is_open or due_date != self.due_date or f"breached:{due_date}" in self.deadline_events:
+            return False
+        self._deadline_breached(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date)
+        return True
+
+    @event("DeadlineBreached")
+    def _deadline_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"breached:{due_date}")
+
+
+# What a handler may do in each state (a refused command's problem document lists them).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "received": ("reroute", "close-inadmissible", "category", "add-note"),
+    "routed": ("start-investigation", "add-note", "request-information", "category", "qualify", "extend",
+               "reroute", "close-inadmissible"),
+    "investigating": ("add-note", "request-information", "hear-staff", "propose-mediation", "category", "qualify",
+                      "extend", "reroute", "close-inadmissible"),
+    "awaiting-information": ("information-received", "add-note", "extend", "reroute", "close-inadmissible"),
+    "qualified": ("draft-answer", "qualify", "add-note", "category", "extend", "reroute"),
+    "drafted": ("approve", "send-answer", "draft-answer", "qualify", "add-note", "extend"),
+    "answered": ("close", "reopen", "add-note"),
+    "closed": ("reopen",),
+}

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from complaints.domain import CommandRefused
+from complaints.domain import CommandRefused, NotPermitted
 from complaints.store import CaseNotFound, StaleVersion
 
 BASE = "https://complaints.example/problems/"
@@ -86,7 +86,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CommandRefused)
     async def _refused(request: Request, exc: CommandRefused) -> JSONResponse:
         return _response(request, Problem(409, "command-refused", "The case's state does not allow this",
-                                          str(exc), state=exc.status))
+                                          str(exc), state=exc.status, allowed_commands=exc.allowed))
+
+    @app.exception_handler(NotPermitted)
+    async def _not_permitted(request: Request, exc: NotPermitted) -> JSONResponse:
+        return _response(request, Problem(403, "forbidden", "You may not do this on this case", str(exc)))
 
     @app.exception_handler(CaseNotFound)
     async def _no_case(request: Request, exc: CaseNotFound) -> JSONResponse:

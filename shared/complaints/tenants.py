@@ -113,6 +113,9 @@ class Tenant(BaseModel):
     ceiling_days: int = Field(default=45, gt=0, le=45, description="The legal ceiling (Flemish complaints decree)")
     clock_starts: Literal["received", "routed"] = "received"
     approvals: list[Code] = Field(default=[], description="Approval steps of an answer, in order")
+    deadline_warning_days: int = Field(default=3, ge=0, description="DeadlineApproaching this many days before")
+    answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
+                                                                "the ombudsman's contact details)")
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":
