@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from complaints.auth import Caller, require
+from complaints.casework import CaseView
 from complaints.deduplication import IdempotencyKeyReused
 from complaints.domain import Complaint
 from complaints.problems import Problem, documented, invalid_fields
@@ -203,16 +203,11 @@ def find_by_reference(
     return CaseList(items=[case_status(complaint)] if complaint else [])
 
 
-@router.get("/v1/tenants/{tenant}/complaints/{case_id}", response_model=CaseStatus, tags=["complaints"],
-            responses=ERRORS)
-def read(_: Annotated[Caller, Depends(require(*READERS))], tenant: TenantDep, case_id: UUID,
-         store: StoreDep) -> CaseStatus:
-    """The case's current status: state, team, due date, answered at."""
-    try:
-        complaint = store.get(case_id)
-    except AggregateNotFoundError:
-        complaint = None
-    # Another tenant's case is as absent as a case that does not exist.
-    if not isinstance(complaint, Complaint) or complaint.tenant != tenant.id:
-        raise Problem(404, "case-not-found", "No such case", f"No case {case_id} for tenant {tenant.id}")
-    return case_status(complaint)
+@router.get("/v1/tenants/{tenant}/complaints/{case_id}", response_model=CaseStatus | CaseView,
+            tags=["complaints"], responses=ERRORS)
+def read(caller: Annotated[Caller, Depends(require(*READERS))], tenant: TenantDep, case_id: UUID,
+         store: StoreDep) -> CaseStatus | CaseView:
+    """A posting system sees the status (state, team, due date, answered at); handlers, managers and
+    auditors see the full current state. Another tenant's case is a 404."""
+    complaint = store.case(tenant.id, case_id)
+    return CaseView.of(complaint) if caller.kind == "person" else case_status(complaint)

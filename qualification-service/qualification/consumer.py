@@ -15,11 +15,14 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.utils import get_topic
 
 from complaints.domain import SYSTEM_QUALIFICATION, Complaint
-from complaints.follower import store_follower
-from complaints.service import Wiring
+from complaints.follower import Follower, store_follower
+from complaints.readmodel import create_engine
+from complaints.service import Together, Wiring
 from complaints.settings import Settings
 from complaints.store import CaseProcess, now
 from complaints.windows import due_date
+from qualification.deadlines import TOPICS as DEADLINE_TOPICS
+from qualification.deadlines import DeadlineIndex, Scheduler
 
 
 class Qualification(CaseProcess):
@@ -44,5 +47,12 @@ class Qualification(CaseProcess):
 
 async def wire(settings: Settings) -> Wiring:
     app = await asyncio.to_thread(Qualification, settings)
-    return Wiring(store=app, worker=store_follower(settings, app, "qualification"))
+    engine = create_engine(settings)
+    index = DeadlineIndex(engine, app)
+    await index.create_tables()
+    deadlines = Follower(name=index.name, settings=settings, store=app, topics=DEADLINE_TOPICS,
+                         apply=index.apply, skip=index.skip, load_position=index.position)
+    scheduler = Scheduler(deadlines, index, settings.deadline_check_seconds)
+    return Wiring(store=app, worker=Together(store_follower(settings, app, "qualification"), scheduler),
+                  resources={"scheduler": scheduler}, close=engine.dispose)
 

@@ -5,26 +5,21 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from complaints.follower import Follower
+from complaints.readmodel import create_engine
 from complaints.service import Wiring
 from complaints.settings import Settings
 from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
 from reporting.projection import CaseProjection
 
-
-
 async def wire(settings: Settings) -> Wiring:
     store = await asyncio.to_thread(Complaints, settings)
-    engine = create_async_engine(settings.async_database_url(), pool_pre_ping=True)
+    engine = create_engine(settings)
     projection = CaseProjection(engine)
     await projection.create_tables()
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position)
-
-    async def close() -> None:
-        await engine.dispose()
 
     async def read_model() -> bool:
         async with engine.connect() as conn:
@@ -32,5 +27,4 @@ async def wire(settings: Settings) -> Wiring:
         return True
 
     return Wiring(store=store, worker=follower, checks={"read_model": read_model},
-                  resources={"projection": projection},
-                  close=close)
+                  resources={"projection": projection}, close=engine.dispose)

@@ -47,3 +47,23 @@ async def test_a_skipped_event_moves_the_position_without_an_effect(settings: Se
     async with projection.sessions() as session:
         assert await session.get(CaseSummary, str(case.id)) is None
     assert await projection.position() == notification_id
+
+
+async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(settings: Settings, projection: CaseProjection):
+    from complaints.follower import Follower
+    from complaints.store import COMPLAINT_EVENT_TOPICS
+
+    store, case, _, _ = received(settings)
+    complaint = store.get(case.id)
+    complaint.route(team="communicatie", rule_id="default", config_version="1", actor="t", at=complaint.received_at)
+    complaint.reroute(team="financien", reason="factuur", rule_id=None, config_version="1", actor="t",
+                      at=complaint.received_at)
+    complaint.set_category(category="facturatie", config_version="1", actor="t", at=complaint.received_at)
+    store.save(complaint)
+    follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+                        apply=projection.apply, skip=projection.skip, load_position=projection.position)
+    await follower.catch_up()
+    async with projection.sessions() as session:
+        summary = await session.get(CaseSummary, str(case.id))
+    assert (summary.team, summary.category, summary.status, summary.events_applied) == \
+        ("financien", "facturatie", "routed", 4)

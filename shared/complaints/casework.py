@@ -5,39 +5,60 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
 from complaints.auth import Caller, forbidden
-from complaints.domain import Complaint
+from complaints.domain import ALLOWED, Complaint
 from complaints.problems import invalid_fields
 from complaints.store import Complaints
 
 
 class CaseView(BaseModel):
-    """A case as a handler sees it after a command."""
+    """A case's full current state, as a handler sees it."""
 
     case_id: UUID
     case_number: str
     tenant: str
     status: str
     version: int
+    allowed_commands: list[str]
     channel: str
     signal_type: str
     category: str | None
+    district: str | None
+    entity: str | None
+    subject: str
+    text: str
+    complainant: dict[str, Any]
     team: str | None
     routing_rule: str | None
     via_oversight: bool
     received_at: datetime
     due_date: date | None
+    ceiling: date | None
+    paused_since: date | None
+    paused_days: int
+    extended: bool
+    mediation: bool
     qualification: str | None
+    notes: list[dict[str, Any]]
+    draft: dict[str, Any] | None
+    approvals: list[dict[str, Any]]
+    answer: str | None
+    answer_channel: str | None
+    answered_at: datetime | None
+    closed_at: datetime | None
     forwarded_to: str | None
+    deadline_events: list[str]
 
     @classmethod
     def of(cls, complaint: Complaint) -> CaseView:
-        return cls(case_id=complaint.id, **{name: getattr(complaint, name) for name in cls.model_fields
-                                            if name != "case_id"})
+        fields = {name: getattr(complaint, name) for name in cls.model_fields
+                  if name not in ("case_id", "allowed_commands")}
+        return cls(case_id=complaint.id, allowed_commands=list(ALLOWED[complaint.status]), **fields)
 
 
 def ensure_may_act(caller: Caller, complaint: Complaint) -> None:

@@ -30,6 +30,16 @@ class Worker(Protocol):
     async def run(self) -> None: ...
 
 
+class Together:
+    """Several workers of one service, run side by side."""
+
+    def __init__(self, *workers: Worker) -> None:
+        self.workers = workers
+
+    async def run(self) -> None:
+        await asyncio.gather(*(worker.run() for worker in self.workers))
+
+
 @dataclass
 class Wiring:
     store: Complaints

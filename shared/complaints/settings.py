@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # store's notification log itself, so a broker that lost its memory loses nothing.
     catch_up_interval_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
+    # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
+    deadline_check_seconds: float = Field(default=60.0, gt=0)
 
     # People's bearer tokens: signed with this secret (HS256), or by keys published at `jwks_url`.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

@@ -81,11 +81,12 @@ def due_date(tenant: Tenant, *, signal_type: str, start: date, days: int | None 
                    tenant.version, ceiling)
 
 
-def paused(tenant: Tenant, *, signal_type: str, due: DueDate, paused_from: date, resumed_on: date) -> date:
+def paused(tenant: Tenant, *, signal_type: str, due: date, ceiling: date, paused_from: date,
+           resumed_on: date) -> date:
     """The due date moved by the counted days the clock stood still, never past the ceiling."""
     counted = counts(tenant.calendar, window_for(tenant, signal_type).day_kind)
-    moved = add_days(due.due, days_between(paused_from, resumed_on, counted), counted)
-    return min(moved, due.ceiling)
+    moved = add_days(due, days_between(paused_from, resumed_on, counted), counted)
+    return min(moved, ceiling)
 
 
 def lead_time(tenant: Tenant, *, signal_type: str, received: date, answered: date) -> int:

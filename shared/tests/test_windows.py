@@ -60,7 +60,8 @@ def test_no_window_goes_beyond_the_45_day_ceiling():
 def test_a_pause_moves_the_due_date_by_the_counted_days_waited():
     tenant = TENANTS["stad"]
     due = due_date(tenant, signal_type="klacht", start=date(2023, 3, 1))  # due 30 March
-    moved = paused(tenant, signal_type="klacht", due=due, paused_from=date(2023, 3, 6), resumed_on=date(2023, 3, 13))
+    moved = paused(tenant, signal_type="klacht", due=due.due, ceiling=due.ceiling, paused_from=date(2023, 3, 6),
+                   resumed_on=date(2023, 3, 13))
     assert (due.due, moved) == (date(2023, 3, 30), date(2023, 4, 6))  # five working days later
 
 
@@ -98,6 +99,6 @@ def test_no_pause_or_extension_goes_beyond_the_ceiling(tenant, start, extra, wai
     extended = due_date(tenant, signal_type=window.signal_type, start=start, days=window.days + extra)
     assert extended.due <= extended.ceiling
     paused_from = start + timedelta(days=pause_after)
-    moved = paused(tenant, signal_type=window.signal_type, due=extended, paused_from=paused_from,
-                   resumed_on=paused_from + timedelta(days=wait))
+    moved = paused(tenant, signal_type=window.signal_type, due=extended.due, ceiling=extended.ceiling,
+                   paused_from=paused_from, resumed_on=paused_from + timedelta(days=wait))
     assert extended.due <= moved <= extended.ceiling

@@ -1,0 +1,130 @@
+"""Deadline events: `DeadlineApproaching` and `DeadlineBreached`, once per case and due date.
+
+No timer is the source of truth. A projection keeps an index of open cases and
+their current due dates (moved by pauses and extensions); a loop asks it, each
+`deadline_check_seconds`, which cases have reached their warning day or passed
+their due date, and records the event on the case. The case itself refuses a
+second event for the same due date, so a restart, a redelivery or a second
+scheduler changes nothing; after downtime the first round catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+from sqlalchemy import Boolean, Date, String, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from complaints.domain import SYSTEM_QUALIFICATION, Complaint
+from complaints.readmodel import Base, SqlProjection
+from complaints.store import CaseProcess, StaleVersion
+from complaints.windows import counts, window_for
+
+log = logging.getLogger(__name__)
+# Every event that can change a case's due date or whether it is still open.
+TOPICS = tuple(get_topic(getattr(Complaint, name)) for name in (
+    "ClockStarted", "InformationRequested", "InformationReceived", "WindowExtended", "Answered", "Closed",
+    "Reopened", "DeadlineApproaching", "DeadlineBreached"))
+
+
+class Deadline(Base):
+    __tablename__ = "deadline_index"
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(50))
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    warn_on: Mapped[date] = mapped_column(Date, index=True)
+    open: Mapped[bool] = mapped_column(Boolean, index=True)
+    warned_for: Mapped[date | None] = mapped_column(Date)
+    breached_for: Mapped[date | None] = mapped_column(Date)
+
+
+def warn_on(store: CaseProcess, case: Complaint) -> date:
+    """The day `deadline_warning_days` counted days before the due date."""
+    tenant = store.tenants[case.tenant]
+    counted = counts(tenant.calendar, window_for(tenant, case.signal_type).day_kind)
+    day, left = case.due_date, tenant.deadline_warning_days
+    while left > 0:
+        day = date.fromordinal(day.toordinal() - 1)
+        if counted(day):
+            left -= 1
+    return day
+
+
+class DeadlineIndex(SqlProjection):
+    name = "deadlines"
+
+    def __init__(self, engine: Any, store: CaseProcess) -> None:
+        super().__init__(engine)
+        self.store = store
+
+    async def handle(self, session: AsyncSession, event: Any) -> None:
+        case: Complaint = await asyncio.to_thread(self.store.get, event.originator_id)
+        if case.due_date is None:
+            return
+        row = await session.get(Deadline, str(case.id))
+        if row is None:
+            row = Deadline(case_id=str(case.id), tenant=case.tenant)
+            session.add(row)
+        row.due_date, row.open, row.warn_on = case.due_date, case.is_open, warn_on(self.store, case)
+        row.warned_for = case.due_date if f"approaching:{case.due_date}" in case.deadline_events else None
+        row.breached_for = case.due_date if f"breached:{case.due_date}" in case.deadline_events else None
+
+    async def due(self, today: date) -> list[Deadline]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Deadline).where(Deadline.open, or_(
+                (Deadline.warn_on <= today) & or_(Deadline.warned_for.is_(None), Deadline.warned_for != Deadline.due_date),
+                (Deadline.due_date < today) & or_(Deadline.breached_for.is_(None),
+                                                 Deadline.breached_for != Deadline.due_date))))
+            return list(rows)
+
+
+class Scheduler:
+    """Runs the index's follower and the check loop side by side (one worker of the service)."""
+
+    def __init__(self, follower: Any, index: DeadlineIndex, interval: float) -> None:
+        self.follower, self.index, self.interval = follower, index, interval
+
+    async def run(self) -> None:
+        await asyncio.gather(self.follower.run(), self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.check(datetime.now(timezone.utc).date())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the next round tries again; the index is durable
+                log.warning("deadline check failed", extra={"error": repr(exc)})
+            await asyncio.sleep(self.interval)
+
+    async def check(self, today: date) -> int:
+        """Records every deadline event due by `today`; returns how many it recorded."""
+        recorded = 0
+        for row in await self.index.due(today):
+            recorded += await asyncio.to_thread(self._record, row, today)
+        return recorded
+
+    def _record(self, row: Deadline, today: date) -> int:
+        fired: list[bool] = []
+
+        def command(case: Complaint) -> None:
+            at = datetime.now(timezone.utc)
+            if row.warn_on <= today:
+                fired.append(case.warn_deadline(due_date=row.due_date, actor=SYSTEM_QUALIFICATION, at=at))
+            if row.due_date < today:
+                fired.append(case.breach_deadline(due_date=row.due_date, actor=SYSTEM_QUALIFICATION, at=at))
+
+        try:
+            self.index.store.change(row.tenant, UUID(row.case_id), command)
+        except (StaleVersion, IntegrityError):
+            return 0  # the case moved meanwhile: the index hears of it and the next round decides again
+        if any(fired):
+            log.info("deadline event recorded", extra={"case_id": row.case_id, "due_date": str(row.due_date)})
+        return sum(fired)

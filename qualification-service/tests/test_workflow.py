@@ -1,0 +1,221 @@
+"""The handler workflow on the real PostgreSQL and broker: commands, approvals, windows, deadlines, concurrency."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+from complaints.auth import Credentials
+from complaints.follower import store_follower
+from complaints.service import consumer_app
+from complaints.settings import Settings
+from complaints.store import Complaints, Submission
+from complaints.tenants import load_tenants
+from qualification.api import router
+from qualification.consumer import Qualification, wire
+from routing.consumer import Routing
+
+TODAY = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def store(settings: Settings):
+    store = Complaints(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(settings: Settings):
+    with TestClient(consumer_app("qualification", settings, wire=wire, router=router)) as client:
+        yield client
+
+
+@pytest.fixture
+def people(settings: Settings, store: Complaints):
+    credentials = Credentials(store, settings)
+
+    def person(name: str, tenant: str, role: str, team: str | None = None) -> dict[str, str]:
+        token = credentials.token_for(subject=name, tenants=[tenant], roles=[role], team=team)
+        return {"Authorization": f"Bearer {token}"}
+
+    return {
+        "drafter": person("an@zorgbedrijf", "zorgbedrijf", "handler", "klantendienst"),
+        "colleague": person("bo@zorgbedrijf", "zorgbedrijf", "handler", "klantendienst"),
+        "local-manager": person("cas@zorgbedrijf", "zorgbedrijf", "manager"),
+        "director": person("dirk@zorgbedrijf", "zorgbedrijf", "manager"),
+        "outsider": person("eva@zorgbedrijf", "zorgbedrijf", "handler", "andere-dienst"),
+        "auditor": person("fien@zorgbedrijf", "zorgbedrijf", "auditor"),
+        "city": person("gert@stad", "stad", "manager"),
+        "fire": person("hans@brandweer", "brandweer", "manager"),
+    }
+
+
+async def case_in(settings, store, tenant="zorgbedrijf", received=TODAY, **fields):
+    config = load_tenants()[tenant]
+    values = {"channel": "e-mail", "signal_type": "klacht", "subject": "Factuur", "text": "Te hoog",
+              "complainant": {"name": "A. Burger", "email": "a@example.be"}, **fields}
+    case = store.receive(config, Submission("test"), actor="test", received_at=received,
+                         via_oversight=config.is_oversight(values["channel"]), **values)[0]
+    await store_follower(settings, Routing(settings), "routing").catch_up()
+    await store_follower(settings, Qualification(settings), "qualification").catch_up()
+    return case
+
+
+def post(client, case, command, headers, json=None, tenant="zorgbedrijf", **extra):
+    return client.post(f"/v1/tenants/{tenant}/complaints/{case.id}/{command}", headers={**headers, **extra},
+                       json=json)
+
+
+async def test_the_care_company_path_with_two_approvals_from_receipt_to_close(client, store, settings, people):
+    case = await case_in(settings, store)
+    assert store.get(case.id).due_date == (TODAY + timedelta(days=14)).date()
+    ok = lambda r: r.status_code == 200 or pytest.fail(r.text)  # noqa: E731
+
+    ok(post(client, case, "investigation", people["drafter"]))
+    asked = post(client, case, "information-requests", people["drafter"], {"text": "Welke factuur?"})
+    ok(asked)
+    assert asked.json()["status"] == "awaiting-information" and asked.json()["paused_since"] == str(TODAY.date())
+    back = post(client, case, "information-received", people["drafter"], {"text": "Factuur 2023-17"})
+    ok(back)
+    assert back.json()["status"] == "investigating" and back.json()["paused_days"] == 0
+    ok(post(client, case, "qualification", people["drafter"], {"qualification": "gegrond"}))
+    ok(post(client, case, "answer-draft", people["drafter"], {"text": "U krijgt een creditnota.", "channel": "e-mail"}))
+
+    own = post(client, case, "approvals", people["drafter"])
+    assert own.status_code == 403  # the author never approves
+    early = post(client, case, "answer", people["drafter"])
+    assert early.status_code == 409 and "realiteitscheck-lokale-manager" in early.json()["detail"]
+    first = post(client, case, "approvals", people["local-manager"])
+    ok(first)
+    second = post(client, case, "approvals", people["director"])
+    ok(second)
+    assert [a["step"] for a in second.json()["approvals"]] == ["realiteitscheck-lokale-manager",
+                                                              "goedkeuring-directeur-klantbeleving"]
+    sent = post(client, case, "answer", people["drafter"])
+    ok(sent)
+    assert (sent.json()["status"], sent.json()["answer_channel"]) == ("answered", "e-mail")
+    closed = post(client, case, "close", people["drafter"], {"confirmation_sent": True})
+    assert closed.json()["status"] == "closed"
+
+    names = [type(e).__name__ for e in store.events.get(case.id)]
+    assert names == ["Received", "Routed", "ClockStarted", "InvestigationStarted", "InformationRequested",
+                     "InformationReceived", "Qualified", "AnswerDrafted", "AnswerApproved", "AnswerApproved",
+                     "Answered", "Closed"]
+    actors = {type(e).__name__: e.actor for e in store.events.get(case.id)}
+    assert actors["Answered"] == "user:an@zorgbedrijf" and actors["Closed"] == "user:an@zorgbedrijf"
+
+    reopened = post(client, case, "reopen", people["local-manager"], {"reason": "Nieuwe feiten"})
+    assert (reopened.json()["status"], reopened.json()["draft"]) == ("investigating", None)
+
+
+@pytest.mark.parametrize(("command", "body"), [
+    ("approvals", None), ("answer", None), ("close", {}), ("reopen", {"reason": "x"}),
+    ("information-received", {"text": "x"}), ("answer-draft", {"text": "x", "channel": "post"}),
+])
+async def test_a_command_the_state_forbids_is_a_409_with_the_allowed_commands(client, store, settings, people,
+                                                                             command, body):
+    case = await case_in(settings, store)  # routed, clock started
+    response = post(client, case, command, people["drafter"], body)
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["state"] == "routed" and "start-investigation" in problem["allowed_commands"]
+
+
+async def test_only_the_owning_team_or_a_manager_acts_and_auditors_only_read(client, store, settings, people):
+    case = await case_in(settings, store)
+    assert post(client, case, "notes", people["outsider"], {"text": "x"}).status_code == 403
+    assert post(client, case, "notes", people["auditor"], {"text": "x"}).status_code == 403
+    assert post(client, case, "notes", people["local-manager"], {"text": "x"}).status_code == 200
+
+
+async def test_the_window_is_extended_once_to_20_days_and_never_past_what_is_allowed(client, store, settings, people):
+    case = await case_in(settings, store)
+    too_long = post(client, case, "extension", people["drafter"], {"reason": "Complex", "days": 30})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["ceiling_days"] == 45
+    extended = post(client, case, "extension", people["drafter"], {"reason": "Advies van de juridische dienst"})
+    assert extended.status_code == 200
+    assert extended.json()["due_date"] == str((TODAY + timedelta(days=20)).date())
+    again = post(client, case, "extension", people["drafter"], {"reason": "Nog eens"})
+    assert again.status_code == 409
+
+
+async def test_a_tenant_without_extensions_refuses_one(client, store, settings, people):
+    case = await case_in(settings, store, tenant="brandweer")
+    response = post(client, case, "extension", people["fire"], {"reason": "x"}, tenant="brandweer")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "days"
+
+
+async def test_an_answer_by_e_mail_needs_the_complainants_address(client, store, settings, people):
+    case = await case_in(settings, store, complainant={"name": "Zonder adres"})
+    post(client, case, "qualification", people["drafter"], {"qualification": "ongegrond"})
+    response = post(client, case, "answer-draft", people["drafter"], {"text": "x", "channel": "e-mail"})
+    assert response.status_code == 422 and response.json()["errors"][0]["allowed"] == ["post"]
+
+
+async def test_the_citys_answer_carries_the_ombudsman_details_and_goes_back_via_the_ombudsman(
+        client, store, settings, people):
+    case = await case_in(settings, store, tenant="stad", channel="ombudsman")
+    for command, body in (("qualification", {"qualification": "gegrond"}),
+                          ("answer-draft", {"text": "Excuses.", "channel": "post"}), ("answer", None)):
+        response = post(client, case, command, people["city"], body, tenant="stad")
+        assert response.status_code == 200, response.text
+    answered = response.json()
+    assert load_tenants()["stad"].answer_footer in answered["answer"]
+    assert answered["answer_channel"] == "via:ombudsman"
+
+
+async def test_concurrent_commands_on_one_case_never_lose_an_update(client, store, settings, people):
+    case = await case_in(settings, store)
+    version = store.get(case.id).version
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        guarded = list(pool.map(lambda n: post(client, case, "notes", people["drafter"], {"text": f"#{n}"},
+                                               **{"If-Match": f'"{version}"'}), range(10)))
+    assert sorted(r.status_code for r in guarded) == [200] + [412] * 9
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        free = list(pool.map(lambda n: post(client, case, "notes", people["drafter"], {"text": f"free {n}"}),
+                             range(10)))
+    assert {r.status_code for r in free} <= {200, 409}
+    notes = store.get(case.id).notes
+    assert len(notes) == 1 + sum(r.status_code == 200 for r in free)
+
+
+async def test_deadline_events_fire_once_after_downtime_and_again_when_the_due_date_moves(store, settings, people):
+    # Received 30 days ago and never looked at: the scheduler was "down" across the due date.
+    case = await case_in(settings, store, received=TODAY - timedelta(days=30))
+    wiring = await wire(settings)
+    scheduler = wiring.resources["scheduler"]
+    await scheduler.follower.catch_up()
+    assert await scheduler.check(TODAY.date()) == 2
+    await scheduler.follower.catch_up()
+    assert await scheduler.check(TODAY.date()) == 0
+
+    restarted = (await wire(settings)).resources["scheduler"]  # a new process: nothing in memory
+    await restarted.follower.catch_up()
+    assert await restarted.check(TODAY.date()) == 0
+
+    # An extension moves the due date: both events again, once, for the new date.
+    moved = store.get(case.id)
+    from complaints.windows import due_date
+    moved.extend_window(reason="x", due=due_date(load_tenants()["zorgbedrijf"], signal_type="klacht",
+                                                 start=moved.clock_started_on, days=20), actor="test", at=TODAY)
+    store.save(moved)
+    await restarted.follower.catch_up()
+    assert await restarted.check(TODAY.date()) == 2
+    await restarted.follower.catch_up()
+    assert await restarted.check(TODAY.date()) == 0
+    fired = [(type(e).__name__, e.due_date) for e in store.events.get(case.id) if type(e).__name__.startswith("Deadline")]
+    first_due, second_due = (TODAY - timedelta(days=16)).date(), (TODAY - timedelta(days=10)).date()
+    assert fired == [("DeadlineApproaching", first_due), ("DeadlineBreached", first_due),
+                     ("DeadlineApproaching", second_due), ("DeadlineBreached", second_due)]
+
+
+async def test_an_answered_case_gets_no_deadline_event(store, settings, people, client):
+    case = await case_in(settings, store, tenant="brandweer", received=TODAY - timedelta(days=60))
+    for command, body in (("qualification", {"qualification": "ongegrond"}),
+                          ("answer-draft", {"text": "x", "channel": "post"}), ("answer", None)):
+        assert post(client, case, command, people["fire"], body, tenant="brandweer").status_code == 200
+    scheduler = (await wire(settings)).resources["scheduler"]
+    await scheduler.follower.catch_up()
+    assert await scheduler.check(TODAY.date()) == 0

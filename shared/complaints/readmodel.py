@@ -1,0 +1,75 @@
+"""Read models in SQL (SQLAlchemy async: asyncpg on PostgreSQL, aiosqlite for `make run`).
+
+A `SqlProjection` applies each event once: its change and its position (a row
+in `projection_tracking`, like the store's tracking records) are written in one
+transaction, and an event at or below the position raises the store's
+IntegrityError, which the follower counts as a duplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from sqlalchemy import BigInteger, String, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from complaints.settings import Settings
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProjectionTracking(Base):
+    """Each projection's position, in its own database, written with its effects."""
+
+    __tablename__ = "projection_tracking"
+    application_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(BigInteger)
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(settings.async_database_url(), pool_pre_ping=True)
+
+
+class SqlProjection:
+    name = "projection"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def create_tables(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+
+    async def position(self) -> int | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(ProjectionTracking.notification_id).where(ProjectionTracking.application_name == self.name)
+            )
+
+    async def handle(self, session: AsyncSession, event: Any) -> None:
+        """Changes the read model for one event (inside the transaction)."""
+        raise NotImplementedError
+
+    async def apply(self, event: Any, tracking: Tracking) -> None:
+        async with self.sessions.begin() as session:
+            await self._advance(session, tracking, refuse_old=True)
+            await self.handle(session, event)
+
+    async def skip(self, tracking: Tracking) -> None:
+        """Moves the position past an event that could not be applied (it went to dead letters)."""
+        async with self.sessions.begin() as session:
+            await self._advance(session, tracking, refuse_old=False)
+
+    async def _advance(self, session: AsyncSession, tracking: Tracking, *, refuse_old: bool) -> None:
+        position = await session.get(ProjectionTracking, self.name, with_for_update=True)
+        if position is None:
+            session.add(ProjectionTracking(application_name=self.name, notification_id=tracking.notification_id))
+        elif position.notification_id < tracking.notification_id:
+            position.notification_id = tracking.notification_id
+        elif refuse_old:
+            raise IntegrityError(f"{self.name} already at {position.notification_id}")
