@@ -1,22 +1,37 @@
-"""Reporting's routes: the case projection, per tenant."""
+"""Reporting's routes: the yearly tables, the handlers' queue and the projected case, per tenant."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import base64
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, or_, select, tuple_
 
-from complaints.auth import require
-from complaints.problems import Problem
+from complaints.auth import Caller, forbidden, require
+from complaints.problems import Problem, documented, invalid_fields
 from reporting.deps import SessionDep, TenantDep
-from reporting.projection import CaseSummary
+from reporting.projection import case_summaries as cases
+from reporting.reports import COUNTED_BY, REPORTS
 
+PEOPLE = require("handler", "manager", "auditor")
 # People only: handlers, managers and auditors of the tenant.
-router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
-                   dependencies=[Depends(require("handler", "manager", "auditor"))])
+router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"], dependencies=[Depends(PEOPLE)],
+                   responses=documented(_401="No or bad credentials", _403="Not this tenant, team or role",
+                                        _404="Unknown tenant, report or case", _422="Invalid parameters"))
+OPEN = ("answered", "closed")
+FAR = date(9999, 12, 31)
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
 
 
 class ChannelStatusCount(BaseModel):
@@ -38,29 +53,106 @@ class ProjectedCase(BaseModel):
     channel: str
     signal_type: str
     category: str | None
+    subject: str
     team: str | None
+    qualification: str | None
     due_date: date | None
     received_at: datetime
+    answered_at: datetime | None
     events_applied: int
+
+
+class Queue(BaseModel):
+    items: list[ProjectedCase]
+    next_cursor: str | None
 
 
 @router.get("/reports/channel-status", response_model=ChannelStatusReport)
 async def channel_status(tenant: TenantDep, session: SessionDep) -> ChannelStatusReport:
-    """Cases per channel and status (every case the projection has seen)."""
-    query = (
-        select(CaseSummary.channel, CaseSummary.status, func.count())
-        .where(CaseSummary.tenant == tenant)
-        .group_by(CaseSummary.channel, CaseSummary.status)
-        .order_by(CaseSummary.channel, CaseSummary.status)
-    )
+    """Cases per channel and state, over all years (a live overview)."""
+    query = (select(cases.c.channel, cases.c.status, func.count()).where(cases.c.tenant == tenant.id)
+             .group_by(cases.c.channel, cases.c.status).order_by(cases.c.channel, cases.c.status))
     rows = [ChannelStatusCount(channel=c, status=s, count=n) for c, s, n in (await session.execute(query)).all()]
-    return ChannelStatusReport(tenant=tenant, rows=rows, total=sum(r.count for r in rows))
+    return ChannelStatusReport(tenant=tenant.id, rows=rows, total=sum(r.count for r in rows))
+
+
+@router.get("/reports/{report}", responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
+async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, request: Request,
+                        year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
+                        ) -> Response:
+    """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, timeliness,
+    within-days, monthly, open-overdue, repeated."""
+    if report not in REPORTS:
+        raise Problem(404, "unknown-report", "No such report", f"Reports are {sorted(REPORTS)}",
+                      errors=[{"field": "report", "message": "unknown report", "allowed": sorted(REPORTS)}])
+    start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    rows = (await session.execute(select(cases).where(cases.c.tenant == tenant.id, cases.c.received_at >= start,
+                                                      cases.c.received_at < end))).mappings().all()
+    table = REPORTS[report]([dict(r) for r in rows], tenant, today())
+    if "text/csv" in request.headers.get("accept", ""):
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(table.rows)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{tenant.id}-{report}-{year}.csv"'})
+    return JSONResponse({"tenant": tenant.id, "report": report, "year": year, "counted_by": COUNTED_BY,
+                         "columns": table.columns, "rows": table.rows, "notes": table.notes})
+
+
+def _cursor(value: str | None) -> tuple[int, date, str] | None:
+    if value is None:
+        return None
+    try:
+        rank, due, number = json.loads(base64.urlsafe_b64decode(value.encode()))
+        return int(rank), date.fromisoformat(due), str(number)
+    except (ValueError, TypeError):
+        raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
+
+
+@router.get("/queue", response_model=Queue)
+async def queue(
+    caller: Annotated[Caller, Depends(PEOPLE)], tenant: TenantDep, session: SessionDep,
+    team: str | None = None, state: str | None = None, signal_type: str | None = None, category: str | None = None,
+    channel: str | None = None, overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the subject or case number")] = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Queue:
+    """A team's open cases: overdue first, then by due date. Handlers see their own team's queue."""
+    if "manager" not in caller.roles and "auditor" not in caller.roles:
+        if team not in (None, caller.team):
+            raise forbidden(f"A handler sees the queue of team {caller.team!r}")
+        team = caller.team
+    now = today()
+    rank = case((cases.c.due_date < now, 0), else_=1)
+    due = func.coalesce(cases.c.due_date, literal(FAR))
+    query = select(cases, rank.label("rank")).where(cases.c.tenant == tenant.id, cases.c.status.not_in(OPEN))
+    for column, value in (("team", team), ("status", state), ("signal_type", signal_type),
+                          ("category", category), ("channel", channel)):
+        if value is not None:
+            query = query.where(cases.c[column] == value)
+    if overdue is not None:
+        query = query.where(cases.c.due_date < now if overdue else or_(cases.c.due_date.is_(None),
+                                                                       cases.c.due_date >= now))
+    if q:
+        query = query.where(or_(cases.c.subject.ilike(f"%{q}%"), cases.c.case_number.ilike(f"%{q}%")))
+    after = _cursor(cursor)
+    if after:
+        query = query.where(tuple_(rank, due, cases.c.case_number) > tuple_(*after))
+    rows = (await session.execute(query.order_by(rank, due, cases.c.case_number).limit(limit + 1))).mappings().all()
+    items = [ProjectedCase(**{k: v for k, v in r.items() if k in ProjectedCase.model_fields}) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        key = [last["rank"], (last["due_date"] or FAR).isoformat(), last["case_number"]]
+        next_cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+    return Queue(items=items, next_cursor=next_cursor)
 
 
 @router.get("/cases/{case_id}", response_model=ProjectedCase)
 async def projected_case(tenant: TenantDep, case_id: UUID, session: SessionDep) -> ProjectedCase:
-    summary = await session.get(CaseSummary, str(case_id))
-    if summary is None or summary.tenant != tenant:
+    row = (await session.execute(select(cases).where(cases.c.case_id == str(case_id)))).mappings().first()
+    if row is None or row["tenant"] != tenant.id:
         raise Problem(404, "case-not-found", "No such case in the projection",
-                      f"No case {case_id} for tenant {tenant} (yet)")
-    return ProjectedCase.model_validate(summary, from_attributes=True)
+                      f"No case {case_id} for tenant {tenant.id} (yet)")
+    return ProjectedCase(**{k: v for k, v in row.items() if k in ProjectedCase.model_fields})

@@ -11,12 +11,13 @@ from complaints.readmodel import create_engine
 from complaints.service import Wiring
 from complaints.settings import Settings
 from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.tenants import load_tenants
 from reporting.projection import CaseProjection
 
 async def wire(settings: Settings) -> Wiring:
     store = await asyncio.to_thread(Complaints, settings)
     engine = create_engine(settings)
-    projection = CaseProjection(engine)
+    projection = CaseProjection(engine, load_tenants(settings.tenants_dir))
     await projection.create_tables()
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position)

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from complaints.problems import Problem
+from complaints.tenants import Tenant
 
 
 async def _session(request: Request):  # noqa: ANN202 - a FastAPI yield dependency
@@ -15,13 +16,13 @@ async def _session(request: Request):  # noqa: ANN202 - a FastAPI yield dependen
         yield session
 
 
-def _tenant(request: Request, tenant: str) -> str:
+def _tenant(request: Request, tenant: str) -> Tenant:
     tenants = request.app.state.tenants
     if tenant not in tenants:
         raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}; known: {sorted(tenants)}",
                       errors=[{"field": "tenant", "message": "unknown tenant", "allowed": sorted(tenants)}])
-    return tenant
+    return tenants[tenant]
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]
-TenantDep = Annotated[str, Depends(_tenant)]
+TenantDep = Annotated[Tenant, Depends(_tenant)]

@@ -1,80 +1,140 @@
-"""The read model: one summary row per case, kept by applying each event once.
+"""The case read model: one row per case, kept by applying each event once.
 
-`events_applied` lets anyone check that no event was applied twice: it equals
-the case stream's version.
+The row holds what the reports and the queue need, in the tenant's codes:
+channel, kind, category, qualification, team, state, due date, when it was
+answered and how long that took in the tenant's own counting, and a hash of
+the complainant's normalised e-mail or phone (for repeated complaints; no
+personal data is kept here). `events_applied` equals the case stream's version
+when no event was applied twice. The table can be built under another name
+(a rebuild) and swapped in.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+import re
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, String
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, insert, select,
+                        update)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from complaints.readmodel import Base, SqlProjection
+from complaints.tenants import Tenant
+from complaints.windows import lead_time
+
+LIVE = "case_summaries"
 
 
-class CaseSummary(Base):
-    __tablename__ = "case_summaries"
-    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(50), index=True)
-    case_number: Mapped[str] = mapped_column(String(50))
-    channel: Mapped[str] = mapped_column(String(100))
-    signal_type: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(30))
-    team: Mapped[str | None] = mapped_column(String(100))
-    due_date: Mapped[date | None] = mapped_column(Date)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    events_applied: Mapped[int] = mapped_column(Integer)
+def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
+    return Table(
+        name, metadata,
+        Column("case_id", String(36), primary_key=True),
+        Column("tenant", String(50), nullable=False),
+        Column("case_number", String(50), nullable=False),
+        Column("channel", String(100), nullable=False),
+        Column("signal_type", String(100), nullable=False),
+        Column("category", String(100)),
+        Column("subject", String(300), nullable=False),
+        Column("status", String(30), nullable=False),
+        Column("team", String(100)),
+        Column("qualification", String(100)),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("due_date", Date),
+        Column("answered_at", DateTime(timezone=True)),
+        Column("closed_at", DateTime(timezone=True)),
+        Column("lead_time_days", Integer),
+        Column("answered_in_time", Boolean),
+        Column("complainant_key", String(64)),
+        Column("events_applied", Integer, nullable=False),
+        # Named after the table, so a rebuilt table's indexes never clash with the live one's.
+        Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
+        Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
+    )
 
 
-STATUS_AFTER = {
-    "Routed": "routed",
-    "InvestigationStarted": "investigating",
-    "InformationRequested": "awaiting-information",
-    "InformationReceived": "investigating",
-    "Qualified": "qualified",
-    "AnswerDrafted": "drafted",
-    "Answered": "answered",
-    "Closed": "closed",
-    "Reopened": "investigating",
-}
+case_summaries = summaries_table(Base.metadata)
+
+OPEN_AFTER = {"Routed": "routed", "InvestigationStarted": "investigating", "InformationRequested": "awaiting-information",
+              "InformationReceived": "investigating", "Qualified": "qualified", "AnswerDrafted": "drafted",
+              "Answered": "answered", "Closed": "closed", "Reopened": "investigating"}
 DUE_DATE_SET_BY = ("ClockStarted", "InformationReceived", "WindowExtended")
 
 
-def _change(summary: CaseSummary, kind: str, event: Any) -> None:
-    summary.events_applied += 1
-    if kind in STATUS_AFTER:
-        summary.status = STATUS_AFTER[kind]
+def complainant_key(complainant: dict[str, Any] | None) -> str | None:
+    """A hash of the normalised e-mail (else phone): the same person, without keeping who."""
+    if not complainant:
+        return None
+    if complainant.get("email"):
+        value = complainant["email"].strip().lower()
+    elif complainant.get("phone"):
+        value = re.sub(r"\D", "", complainant["phone"])
+        value = "32" + value[1:] if value.startswith("0") else value  # 03 123 45 67 == +32 3 123 45 67
+    else:
+        return None
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def received_row(event: Any) -> dict[str, Any]:
+    return {
+        "case_id": str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
+        "channel": event.channel, "signal_type": event.signal_type, "category": event.category,
+        "subject": event.subject, "status": "received", "received_at": event.occurred_at,
+        "complainant_key": complainant_key(event.complainant), "events_applied": 1,
+    }
+
+
+def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -> dict[str, Any]:
+    """What one event changes in a case's row (pure: the same events always give the same row)."""
+    new: dict[str, Any] = {"events_applied": row["events_applied"] + 1}
+    if kind in OPEN_AFTER:
+        new["status"] = OPEN_AFTER[kind]
     if kind in ("Routed", "Rerouted"):
-        summary.team = event.team
-        if summary.status == "received":
-            summary.status = "routed"
-    elif kind == "CategorySet":
-        summary.category = event.category
+        new["team"] = event.team
+        if row["status"] == "received":
+            new["status"] = "routed"
+    if kind == "CategorySet":
+        new["category"] = event.category
     if kind in DUE_DATE_SET_BY:
-        summary.due_date = event.due_date
-
-
-def _received(event: Any) -> CaseSummary:
-    return CaseSummary(
-        case_id=str(event.originator_id), tenant=event.tenant, case_number=event.case_number,
-        channel=event.channel, signal_type=event.signal_type, category=event.category,
-        status="received", team=None, due_date=None, received_at=event.occurred_at, events_applied=1,
-    )
+        new["due_date"] = event.due_date
+    if kind == "Qualified":
+        new["qualification"] = event.qualification
+    if kind == "Answered":
+        new["answered_at"] = event.occurred_at
+        answered = event.occurred_at.date()
+        if tenant is not None:
+            new["lead_time_days"] = lead_time(tenant, signal_type=row["signal_type"],
+                                              received=row["received_at"].date(), answered=answered)
+        new["answered_in_time"] = row["due_date"] is not None and answered <= row["due_date"]
+    if kind == "Closed":
+        new["closed_at"] = event.occurred_at
+    if kind == "Reopened":
+        new.update(answered_at=None, closed_at=None, lead_time_days=None, answered_in_time=None)
+    return new
 
 
 class CaseProjection(SqlProjection):
     name = "reporting"
 
+    def __init__(self, engine: AsyncEngine, tenants: dict[str, Tenant], table: Table = case_summaries,
+                 name: str | None = None) -> None:
+        super().__init__(engine)
+        self.tenants = tenants
+        self.table = table
+        self.name = name or type(self).name
+
+    async def create_tables(self) -> None:
+        await super().create_tables()
+        async with self.engine.begin() as conn:
+            await conn.run_sync(self.table.metadata.create_all)
+
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__
         if kind == "Received":
-            session.add(_received(event))
+            await session.execute(insert(self.table).values(**received_row(event)))
             return
-        summary = await session.get(CaseSummary, str(event.originator_id))
-        if summary is not None:
-            _change(summary, kind, event)
+        key = self.table.c.case_id == str(event.originator_id)
+        row = (await session.execute(select(self.table).where(key))).mappings().first()
+        if row is not None:
+            await session.execute(update(self.table).where(key).values(
+                **changes(dict(row), kind, event, self.tenants.get(row["tenant"]))))

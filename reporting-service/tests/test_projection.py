@@ -9,16 +9,24 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from complaints.settings import Settings
 from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
-from reporting.projection import CaseProjection, CaseSummary
+from sqlalchemy import select
+
+from reporting.projection import CaseProjection, case_summaries
 
 
 @pytest.fixture
 async def projection(settings: Settings):
     engine = create_async_engine(settings.async_database_url())
-    projection = CaseProjection(engine)
+    projection = CaseProjection(engine, load_tenants())
     await projection.create_tables()
     yield projection
     await engine.dispose()
+
+
+async def row(projection: CaseProjection, case_id):
+    async with projection.sessions() as session:
+        query = select(case_summaries).where(case_summaries.c.case_id == str(case_id))
+        return (await session.execute(query)).mappings().first()
 
 
 def received(settings: Settings):
@@ -35,17 +43,15 @@ async def test_an_event_applied_twice_is_refused_and_counted_once(settings: Sett
     await projection.apply(event, Tracking("reporting", notification_id))
     with pytest.raises(IntegrityError):
         await projection.apply(event, Tracking("reporting", notification_id))
-    async with projection.sessions() as session:
-        summary = await session.get(CaseSummary, str(case.id))
-    assert (summary.events_applied, summary.status, summary.channel) == (1, "received", "e-mail")
+    summary = await row(projection, case.id)
+    assert (summary["events_applied"], summary["status"], summary["channel"]) == (1, "received", "e-mail")
     assert await projection.position() == notification_id
 
 
 async def test_a_skipped_event_moves_the_position_without_an_effect(settings: Settings, projection: CaseProjection):
     _, case, _, notification_id = received(settings)
     await projection.skip(Tracking("reporting", notification_id))
-    async with projection.sessions() as session:
-        assert await session.get(CaseSummary, str(case.id)) is None
+    assert await row(projection, case.id) is None
     assert await projection.position() == notification_id
 
 
@@ -63,7 +69,6 @@ async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(settings: 
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position)
     await follower.catch_up()
-    async with projection.sessions() as session:
-        summary = await session.get(CaseSummary, str(case.id))
-    assert (summary.team, summary.category, summary.status, summary.events_applied) == \
+    summary = await row(projection, case.id)
+    assert (summary["team"], summary["category"], summary["status"], summary["events_applied"]) == \
         ("financien", "facturatie", "routed", 4)

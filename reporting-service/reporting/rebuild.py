@@ -1,0 +1,107 @@
+"""Rebuilds the case projection from the event store, while the live one keeps serving.
+
+    python -m reporting.rebuild
+
+Replays every case event into a new table (`case_summaries_r<time>`), with a
+progress bar (events/s, ETA) and its own position, so an interrupted rebuild
+resumes where it stopped. When it has caught up, one transaction holds the live
+projection's position, applies what is left, and swaps the new table in; the
+live follower then goes on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+from sqlalchemy import MetaData, delete, select, text
+from tqdm import tqdm
+
+from complaints.readmodel import ProjectionTracking, create_engine
+from complaints.settings import Settings, get_settings
+from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.tenants import load_tenants
+from reporting.projection import LIVE, CaseProjection, summaries_table
+
+PREFIX = "rebuild:"
+BATCH = 500
+
+
+async def _unfinished(projection_engine: Any) -> str | None:
+    async with projection_engine.connect() as conn:
+        names = (await conn.execute(select(ProjectionTracking.application_name).where(
+            ProjectionTracking.application_name.like(PREFIX + "%")))).scalars().all()
+    return names[0].removeprefix(PREFIX) if names else None
+
+
+async def _events(store: Complaints, after: int, stop: int) -> list[tuple[Any, int]]:
+    notifications = await asyncio.to_thread(store.recorder.select_notifications, start=after + 1, limit=BATCH,
+                                            stop=stop, topics=COMPLAINT_EVENT_TOPICS)
+    return [(store.mapper.to_domain_event(n), n.id) for n in notifications]
+
+
+async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_batches: int | None = None) -> str:
+    """Rebuilds and swaps in the projection; returns the rebuilt table's name. `stop_after_batches`
+    interrupts it on purpose (to show that the next run resumes)."""
+    store = await asyncio.to_thread(Complaints, settings)
+    engine = create_engine(settings)
+    tenants = load_tenants(settings.tenants_dir)
+    live = CaseProjection(engine, tenants)
+    await live.create_tables()
+    name = await _unfinished(engine) or f"{LIVE}_r{int(time.time() * 1000)}"
+    building = CaseProjection(engine, tenants, table=summaries_table(MetaData(), name), name=PREFIX + name)
+    await building.create_tables()
+    try:
+        position = await building.position() or 0
+        head = await asyncio.to_thread(store.recorder.max_notification_id) or 0
+        with tqdm(total=head, initial=position, unit="event", desc=f"rebuild {LIVE}", disable=not show_progress,
+                  file=sys.stderr) as bar:
+            batches = 0
+            while position < head:
+                events = await _events(store, position, head)
+                async with building.sessions.begin() as session:
+                    await building.apply_batch(session, events)
+                position = events[-1][1] if events else head
+                bar.n = position
+                bar.refresh()
+                batches += 1
+                if stop_after_batches is not None and batches >= stop_after_batches:
+                    raise KeyboardInterrupt("rebuild interrupted on purpose")
+        await _swap(store, live, building, position)
+        return name
+    finally:
+        await engine.dispose()
+        store.close()
+
+
+async def _swap(store: Complaints, live: CaseProjection, building: CaseProjection, position: int) -> None:
+    async with live.sessions.begin() as session:
+        # Holding the live position keeps the live follower out until the new table is in place.
+        tracked = await session.get(ProjectionTracking, live.name, with_for_update=True)
+        target = tracked.notification_id if tracked else 0
+        while position < target:
+            events = await _events(store, position, target)
+            for event, _ in events:
+                await building.handle(session, event)
+            position = events[-1][1] if events else target
+        if tracked is None:
+            session.add(ProjectionTracking(application_name=live.name, notification_id=position))
+        else:
+            tracked.notification_id = max(target, position)
+        retired = f"{LIVE}_retired_{int(time.time() * 1000)}"
+        await session.execute(text(f'ALTER TABLE {LIVE} RENAME TO "{retired}"'))
+        await session.execute(text(f'ALTER TABLE "{building.table.name}" RENAME TO {LIVE}'))
+        await session.execute(text(f'DROP TABLE "{retired}"'))
+        await session.execute(delete(ProjectionTracking).where(ProjectionTracking.application_name == building.name))
+
+
+def main() -> int:
+    name = asyncio.run(rebuild(get_settings()))
+    print(f"rebuilt {LIVE} (built as {name}) and swapped it in")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
