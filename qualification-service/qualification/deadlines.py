@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
-from sqlalchemy import Boolean, Date, String, or_, select
+from sqlalchemy import Boolean, Date, Index, String, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,11 +36,12 @@ TOPICS = tuple(get_topic(getattr(Complaint, name)) for name in (
 
 class Deadline(Base):
     __tablename__ = "deadline_index"
+    __table_args__ = (Index("ix_deadline_index_due", "open", "warn_on", "due_date"),)
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(50))
-    due_date: Mapped[date] = mapped_column(Date, index=True)
-    warn_on: Mapped[date] = mapped_column(Date, index=True)
-    open: Mapped[bool] = mapped_column(Boolean, index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    warn_on: Mapped[date] = mapped_column(Date)
+    open: Mapped[bool] = mapped_column(Boolean)
     warned_for: Mapped[date | None] = mapped_column(Date)
     breached_for: Mapped[date | None] = mapped_column(Date)
 

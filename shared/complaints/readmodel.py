@@ -8,10 +8,13 @@ IntegrityError, which the follower counts as a duplicate.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
-from sqlalchemy import BigInteger, String, select
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import BigInteger, Connection, String, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -30,8 +33,26 @@ class ProjectionTracking(Base):
     notification_id: Mapped[int] = mapped_column(BigInteger)
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(settings.async_database_url(), pool_pre_ping=True)
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Brings the read-model database to the latest Alembic revision; processes starting together take turns."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(726531)"))
+        await conn.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    alembic_command.upgrade(config, "head")
 
 
 class SqlProjection:
@@ -42,8 +63,7 @@ class SqlProjection:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def create_tables(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        await migrate(self.engine)
 
     async def position(self) -> int | None:
         async with self.sessions() as session:
