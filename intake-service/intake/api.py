@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
-from complaints.auth import Caller, require
+from complaints.auth import Caller, forbidden, require
 from complaints.casework import CaseView
 from complaints.deduplication import IdempotencyKeyReused
 from complaints.domain import Complaint
 from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import Submission, now
 from complaints.tenants import CONDITIONS, Tenant
+from intake.audit import log_read
 from intake.deps import StoreDep, TenantDep
 
 router = APIRouter()
@@ -206,8 +207,24 @@ def find_by_reference(
 @router.get("/v1/tenants/{tenant}/complaints/{case_id}", response_model=CaseStatus | CaseView,
             tags=["complaints"], responses=ERRORS)
 def read(caller: Annotated[Caller, Depends(require(*READERS))], tenant: TenantDep, case_id: UUID,
-         store: StoreDep) -> CaseStatus | CaseView:
+         store: StoreDep,
+         as_of: Annotated[AwareDatetime | None, Query(description="The state as the store knew it then")] = None,
+         version: Annotated[int | None, Query(ge=1, description="The state after this many events")] = None,
+         ) -> CaseStatus | CaseView:
     """A posting system sees the status (state, team, due date, answered at); handlers, managers and
-    auditors see the full current state. Another tenant's case is a 404."""
+    auditors see the full current state, or (`as_of`, `version`) the state as it stood then, rebuilt
+    from the events. Another tenant's case is a 404."""
     complaint = store.case(tenant.id, case_id)
+    if as_of is not None or version is not None:
+        if caller.kind != "person":
+            raise forbidden("Earlier states are for handlers, managers and auditors")
+        if as_of is not None:
+            known = [e.originator_version for e in store.events.get(case_id) if e.timestamp <= as_of]
+            if not known:
+                raise Problem(404, "version-not-found", "The case did not exist yet", f"Nothing recorded by {as_of}")
+            version = min(version or known[-1], known[-1])
+        if version > complaint.version:
+            raise Problem(404, "version-not-found", "No such version", f"The case has {complaint.version} versions")
+        complaint = store.repository.get(case_id, version=version)
+    log_read(store, caller, tenant.id, case_id, f"state (version {complaint.version})")
     return CaseView.of(complaint) if caller.kind == "person" else case_status(complaint)

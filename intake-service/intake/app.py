@@ -13,7 +13,7 @@ from complaints.auth import Credentials
 from complaints.limits import BodySizeLimit
 from complaints.store import Complaints
 from complaints.tenants import load_tenants
-from intake import imports
+from intake import audit, imports
 from intake.api import router
 from intake.settings import SERVICE, Settings, get_settings
 
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(router)
     app.include_router(imports.router)
+    app.include_router(audit.router)
+    app.include_router(audit.tenant_router)
 
     async def database() -> bool:
         await asyncio.to_thread(app.state.store.recorder.max_notification_id)

@@ -1,7 +1,8 @@
-"""Intake's command line: issue API keys, and import an old register from CSV or JSON Lines.
+"""Intake's command line: issue API keys, import an old register (CSV or JSON Lines), verify the chains.
 
     python -m intake.cli issue-key --tenant brandweer --role intake --name e-loket
     python -m intake.cli import register.csv --tenant brandweer --api-key ck_... [--url http://127.0.0.1:8001]
+    python -m intake.cli verify [--case ID | --tenant T]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
+from uuid import UUID
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,9 @@ from tqdm import tqdm
 from complaints.auth import Credentials
 from complaints.settings import get_settings
 from complaints.store import Complaints
+from complaints.chain import Broken, verify_global
 from complaints.tenants import load_tenants
+from intake.audit import tenant_cases, verification
 
 
 def read_items(path: Path) -> Iterator[dict[str, Any]]:
@@ -56,6 +60,35 @@ def import_file(path: Path, *, url: str, tenant: str, api_key: str, batch_size: 
     return totals
 
 
+def verify_store(store: Complaints, *, case: UUID | None = None, tenant: str | None = None) -> dict[str, Any]:
+    """Walks the chains with a progress bar; the first broken link, named, or valid."""
+    if case or tenant:
+        cases = [case] if case else tenant_cases(store, tenant)
+        for case_id in tqdm(cases, unit="case", desc="verify", file=sys.stderr):
+            result = verification(store, case_id)
+            if not result["valid"]:
+                return {"valid": False, "first_broken": {"case_id": str(case_id), **result["first_broken"]}}
+        return {"valid": True, "cases_checked": len(cases)}
+    recorder: Any = store.recorder
+
+    def pages(select: Any) -> Iterator[Any]:
+        start = 1
+        while batch := select(start):
+            yield from batch
+            start = batch[-1].notification_id + 1 if hasattr(batch[-1], "notification_id") else batch[-1].id + 1
+
+    head = recorder.max_notification_id() or 0
+    checked = 0
+    with tqdm(total=head, unit="event", desc="verify store", file=sys.stderr) as bar:
+        for step in verify_global(pages(lambda s: recorder.select_notifications(start=s, limit=1000)),
+                                  pages(lambda s: recorder.select_links(s, 1000))):
+            if isinstance(step, Broken):
+                return {"valid": False, "events_checked": checked, "first_broken": vars(step)}
+            checked += 1
+            bar.update(step - bar.n)
+    return {"valid": True, "events_checked": checked}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m intake.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,7 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--api-key", required=True)
     load.add_argument("--url", default=get_settings().public_intake_url())
     load.add_argument("--batch-size", type=int, default=200)
+    check = commands.add_parser("verify", help="check the hash chains: one case, a tenant, or the whole store")
+    scope = check.add_mutually_exclusive_group()
+    scope.add_argument("--case", type=UUID)
+    scope.add_argument("--tenant")
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        result = verify_store(Complaints(get_settings()), case=args.case, tenant=args.tenant)
+        print(json.dumps(result, default=str))
+        return 0 if result["valid"] else 1
 
     if args.command == "issue-key":
         settings = get_settings()

@@ -80,13 +80,15 @@ class Settings(BaseSettings):
                 "POSTGRES_PASSWORD": url.password or "",
                 "POSTGRES_POOL_SIZE": "10",
                 "POSTGRES_MAX_OVERFLOW": "10",
+                # Every insert also writes the events' hash-chain links (tamper evidence).
+                "PROCESS_RECORDER_TOPIC": "complaints.chain:ChainedPostgresProcessRecorder",
             }
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": url.database,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "PROCESS_RECORDER_TOPIC": "complaints.store:PollingSQLiteProcessRecorder",
+            "PROCESS_RECORDER_TOPIC": "complaints.chain:ChainedSQLiteProcessRecorder",
         }
 
     def async_database_url(self) -> str:

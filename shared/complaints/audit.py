@@ -1,0 +1,93 @@
+"""What auditors rely on: a readable history, the state at any moment, and a log of their own reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "tenant", "actor", "occurred_at",
+            "config_version"}
+
+
+class ReadLog(Aggregate):
+    """Who looked at a case's record, and when: auditors' reads are on record too."""
+
+    @staticmethod
+    def id_for(case_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"complaints:read-log:{case_id}")
+
+    @classmethod
+    def create_id(cls, case_id: UUID, **_: Any) -> UUID:
+        return cls.id_for(case_id)
+
+    @event("Opened")
+    def __init__(self, case_id: UUID, tenant: str) -> None:
+        self.case_id = case_id
+        self.tenant = tenant
+        self.reads: list[dict[str, Any]] = []
+
+    @event("Viewed")
+    def viewed(self, by: str, what: str, at: datetime) -> None:
+        self.reads.append({"by": by, "what": what, "at": at.isoformat()})
+
+
+def _team(value: Any) -> str:
+    return f"team {value}" if value else "no team"
+
+
+SUMMARIES = {
+    "Received": lambda e: f"Received via {e.channel} as {e.signal_type}" + (f" ({e.category})" if e.category else "")
+                          + f", case number {e.case_number}",
+    "Routed": lambda e: f"Routed to {_team(e.team)} by rule {e.rule_id}",
+    "Rerouted": lambda e: f"Rerouted from {_team(e.from_team)} to {_team(e.team)}: {e.reason}",
+    "CategorySet": lambda e: f"Category set to {e.category}" + (f" (was {e.previous})" if e.previous else ""),
+    "ClockStarted": lambda e: f"Due on {e.due_date}: {e.window_days} {e.day_kind} days from {e.started_on} "
+                              f"({e.calendar})",
+    "InvestigationStarted": lambda e: "Investigation started",
+    "NoteAdded": lambda e: "Note added",
+    "InformationRequested": lambda e: "Information asked of the complainant"
+                                      + ("; the clock stops" if e.pauses_clock else ""),
+    "InformationReceived": lambda e: f"Information received after {e.paused_days} days; due on {e.due_date}",
+    "StaffHeard": lambda e: "Involved staff heard",
+    "MediationProposed": lambda e: "Mediation proposed",
+    "WindowExtended": lambda e: f"Window extended to {e.window_days} days, due on {e.due_date}: {e.reason}",
+    "Qualified": lambda e: f"Qualified as {e.qualification}",
+    "AnswerDrafted": lambda e: f"Answer drafted, to go by {e.channel}",
+    "AnswerApproved": lambda e: f"Answer approved: {e.step}",
+    "Answered": lambda e: f"Answer sent by {e.channel}",
+    "Closed": lambda e: f"Closed: {e.reason}" + (f", forwarded to {e.forwarded_to}" if e.forwarded_to else ""),
+    "Reopened": lambda e: f"Reopened: {e.reason}",
+    "DeadlineApproaching": lambda e: f"Deadline of {e.due_date} approaching",
+    "DeadlineBreached": lambda e: f"Deadline of {e.due_date} passed without an answer",
+}
+
+
+def summary(domain_event: Any) -> str:
+    kind = type(domain_event).__name__
+    return SUMMARIES.get(kind, lambda e: kind)(domain_event)
+
+
+def entry(domain_event: Any) -> dict[str, Any]:
+    """One line of a case's history."""
+    return {
+        "version": domain_event.originator_version,
+        "type": type(domain_event).__name__,
+        "actor": getattr(domain_event, "actor", None),
+        "occurred_at": getattr(domain_event, "occurred_at", domain_event.timestamp),
+        "recorded_at": domain_event.timestamp,
+        "config_version": getattr(domain_event, "config_version", None),
+        "summary": summary(domain_event),
+        "data": {k: v for k, v in vars(domain_event).items() if k not in ENVELOPE},
+    }
+
+
+def state_of(complaint: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(complaint).items() if not k.startswith("_")}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k) and k not in ("_version", "_modified_on")}
