@@ -31,3 +31,25 @@ def test_the_walk_covers_the_routes_that_exist():
     paths = {path for m in APPS for _, _, path in routes(m)}
     assert {"/v1/tenants/{tenant}/complaints", "/v1/tenants/{tenant}/imports",
             "/v1/tenants/{tenant}/reports/channel-status"} <= paths
+
+
+def _auditor_token() -> str:
+    from complaints.auth import Credentials
+    from complaints.settings import get_settings
+
+    return Credentials(None, get_settings()).token_for(subject="audit@brandweer", tenants=["brandweer"],
+                                                       roles=["auditor"])
+
+
+@pytest.mark.parametrize(("app", "method", "path"),
+                         [r for m in APPS for r in routes(m) if r[1] != "get"],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_an_auditor_can_change_nothing(app, method, path):
+    from complaints.auth import Credentials
+    from complaints.settings import get_settings
+
+    app.state.credentials = getattr(app.state, "credentials", None) or Credentials(None, get_settings())
+    url = path.replace("{tenant}", "brandweer").replace("{case_id}", str(uuid.uuid4()))
+    response = TestClient(app).request(method.upper(), url, json={},
+                                       headers={"Authorization": f"Bearer {_auditor_token()}"})
+    assert response.status_code == 403, f"{method.upper()} {path} answered {response.status_code}"

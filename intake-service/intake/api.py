@@ -178,7 +178,8 @@ def receive(
             channel=body.channel, signal_type=body.signal_type, category=body.category,
             district=body.district, entity=body.entity, via_oversight=tenant.is_oversight(body.channel),
             subject=body.subject, text=body.text,
-            complainant=body.complainant.model_dump(mode="json", exclude_none=True) if body.complainant else None,
+            complainant=store.personal.seal(tenant.id, body.complainant.model_dump(mode="json", exclude_none=True)
+                                            if body.complainant else None),
             attachments=[a.model_dump(mode="json") for a in body.attachments],
         )
     except IdempotencyKeyReused as reused:
@@ -227,4 +228,4 @@ def read(caller: Annotated[Caller, Depends(require(*READERS))], tenant: TenantDe
             raise Problem(404, "version-not-found", "No such version", f"The case has {complaint.version} versions")
         complaint = store.repository.get(case_id, version=version)
     log_read(store, caller, tenant.id, case_id, f"state (version {complaint.version})")
-    return CaseView.of(complaint) if caller.kind == "person" else case_status(complaint)
+    return CaseView.of(complaint, store.personal) if caller.kind == "person" else case_status(complaint)

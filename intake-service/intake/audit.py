@@ -7,16 +7,18 @@ import base64
 import html
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, event
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.audit import ReadLog, diff, entry, state_of
 from complaints.auth import Caller, require
 from complaints.chain import Broken, global_link, verify_stream
-from complaints.problems import Problem, documented
+from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import CaseNotFound, Complaints, now
 from intake.deps import StoreDep, TenantDep
 
@@ -74,6 +76,9 @@ def history(caller: AuditorDep, tenant: TenantDep, case_id: UUID, store: StoreDe
     events = events_of(store, tenant.id, case_id)
     log_read(store, caller, tenant.id, case_id, "history")
     entries = [entry(e) for e in events]
+    for item in entries:  # readable while the complainant's key exists; shown as erased after
+        if "complainant" in item["data"]:
+            item["data"]["complainant"] = store.personal.open(item["data"]["complainant"])
     if format == "html" or (format is None and "text/html" in request.headers.get("accept", "")):
         return HTMLResponse(_page(tenant.id, case_id, entries))
     return JSONResponse({"case_id": str(case_id), "tenant": tenant.id, "events": _plain(entries)})
@@ -186,3 +191,48 @@ def verify_tenant(_: Annotated[Caller, Depends(require("auditor", "manager"))], 
             return {"tenant": tenant.id, "valid": False, "cases_checked": cases.index(case_id) + 1,
                     "first_broken": {"case_id": str(case_id), **result["first_broken"]}}
     return {"tenant": tenant.id, "valid": True, "cases_checked": len(cases), "first_broken": None}
+
+
+class ErasureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"email": "a.burger@example.be"}]})
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=50)
+    reason: str = Field(min_length=1, max_length=2000, description="e.g. the GDPR request's reference")
+
+
+class Erasures(Aggregate):
+    """The record of erasures: who erased which pseudonym, when and why (never who the person was)."""
+
+    @staticmethod
+    def id_for(tenant: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"complaints:erasures:{tenant}")
+
+    @classmethod
+    def create_id(cls, tenant: str) -> UUID:
+        return cls.id_for(tenant)
+
+    @event("Started")
+    def __init__(self, tenant: str) -> None:
+        self.tenant = tenant
+
+    @event("ComplainantErased")
+    def erased(self, subject: str, reason: str, actor: str, occurred_at: datetime) -> None:
+        pass
+
+
+@tenant_router.post("/erasures", responses=documented(_422="Neither e-mail nor phone given"))
+def erase_complainant(caller: Annotated[Caller, Depends(require("manager"))], tenant: TenantDep,
+                      body: ErasureRequest, store: StoreDep) -> dict[str, Any]:
+    """Erases a complainant's personal data everywhere by deleting their key; history, counts and chains stay."""
+    contact = {k: v for k, v in (("email", body.email), ("phone", body.phone)) if v}
+    if not contact:
+        raise invalid_fields([{"field": "email", "message": "give the e-mail address or the phone number"}])
+    subject = store.personal.subject_of(tenant.id, contact)
+    erased = store.personal.erase(subject)
+    try:
+        record: Erasures = store.repository.get(Erasures.id_for(tenant.id))
+    except AggregateNotFoundError:
+        record = Erasures(tenant=tenant.id)
+    record.erased(subject=subject, reason=body.reason, actor=caller.actor, occurred_at=now())
+    store.save(record)
+    return {"subject": subject, "erased": erased}

@@ -134,7 +134,8 @@ def import_item(store: Complaints, tenant: Tenant, caller: Caller, index: int, r
             channel=item.channel, signal_type=item.signal_type, category=item.category, district=item.district,
             entity=item.entity, via_oversight=tenant.is_oversight(item.channel), subject=item.subject,
             text=item.text,
-            complainant=item.complainant.model_dump(mode="json", exclude_none=True) if item.complainant else None,
+            complainant=store.personal.seal(tenant.id, item.complainant.model_dump(mode="json", exclude_none=True)
+                                            if item.complainant else None),
         )
     except CommandRefused as refused:
         return ItemResult(index=index, reference=reference, outcome="rejected",

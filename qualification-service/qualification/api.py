@@ -171,7 +171,7 @@ async def draft_answer(caller: HandlerDep, request: Request, tenant: str, case_i
     """Drafts the answer: by e-mail only to a complainant with an address, otherwise by post."""
 
     def command(c: Complaint) -> None:
-        if body.channel == "e-mail" and not c.complainant.get("email"):
+        if body.channel == "e-mail" and not request.app.state.wiring.store.personal.open(c.complainant).get("email"):
             raise invalid_fields([{"field": "channel", "message": "the complainant has no e-mail address",
                                    "allowed": ["post"]}])
         c.draft_answer(text=body.text, channel=body.channel, actor=caller.actor, at=now())

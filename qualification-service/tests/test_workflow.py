@@ -1,7 +1,7 @@
 """The handler workflow on the real PostgreSQL and broker: commands, approvals, windows, deadlines, concurrency."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -56,6 +56,7 @@ async def case_in(settings, store, tenant="zorgbedrijf", received=TODAY, **field
     config = load_tenants()[tenant]
     values = {"channel": "e-mail", "signal_type": "klacht", "subject": "Factuur", "text": "Te hoog",
               "complainant": {"name": "A. Burger", "email": "a@example.be"}, **fields}
+    values["complainant"] = store.personal.seal(tenant, values["complainant"])
     case = store.receive(config, Submission("test"), actor="test", received_at=received,
                          via_oversight=config.is_oversight(values["channel"]), **values)[0]
     await store_follower(settings, Routing(settings), "routing").catch_up()

@@ -11,8 +11,6 @@ when no event was applied twice. The table can be built under another name
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, insert, select,
@@ -62,17 +60,9 @@ DUE_DATE_SET_BY = ("ClockStarted", "InformationReceived", "WindowExtended")
 
 
 def complainant_key(complainant: dict[str, Any] | None) -> str | None:
-    """A hash of the normalised e-mail (else phone): the same person, without keeping who."""
-    if not complainant:
-        return None
-    if complainant.get("email"):
-        value = complainant["email"].strip().lower()
-    elif complainant.get("phone"):
-        value = re.sub(r"\D", "", complainant["phone"])
-        value = "32" + value[1:] if value.startswith("0") else value  # 03 123 45 67 == +32 3 123 45 67
-    else:
-        return None
-    return hashlib.sha256(value.encode()).hexdigest()
+    """The complainant's pseudonym (a keyed hash of the normalised e-mail or phone, made at intake):
+    the same person, without keeping who."""
+    return (complainant or {}).get("subject")
 
 
 def received_row(event: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def cases(store: Complaints, n: int, offset: int = 0) -> None:
     for i in range(offset, offset + n):
         case = store.receive(T["brandweer"], Submission("test"), actor="test", received_at=at + timedelta(hours=i),
                              channel="e-mail", signal_type="klacht", subject=f"#{i}", text="...",
-                             complainant={"email": f"p{i % 7}@example.be"})[0]
+                             complainant=store.personal.seal("brandweer", {"email": f"p{i % 7}@example.be"}))[0]
         case.route(team="communicatie", rule_id="default", config_version="1", actor="t", at=at)
         case.qualify(qualification="ongegrond" if i % 3 else "gegrond", config_version="1", actor="t", at=at)
         if i % 2:

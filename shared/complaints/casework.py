@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from complaints.auth import Caller, forbidden
 from complaints.domain import ALLOWED, Complaint
+from complaints.personal import PersonalData
 from complaints.problems import invalid_fields
 from complaints.store import Complaints
 
@@ -55,10 +56,11 @@ class CaseView(BaseModel):
     deadline_events: list[str]
 
     @classmethod
-    def of(cls, complaint: Complaint) -> CaseView:
+    def of(cls, complaint: Complaint, personal: PersonalData) -> CaseView:
         fields = {name: getattr(complaint, name) for name in cls.model_fields
-                  if name not in ("case_id", "allowed_commands")}
-        return cls(case_id=complaint.id, allowed_commands=list(ALLOWED[complaint.status]), **fields)
+                  if name not in ("case_id", "allowed_commands", "complainant")}
+        return cls(case_id=complaint.id, allowed_commands=list(ALLOWED[complaint.status]),
+                   complainant=personal.open(complaint.complainant), **fields)
 
 
 def ensure_may_act(caller: Caller, complaint: Complaint) -> None:
@@ -88,4 +90,4 @@ async def act(store: Complaints, caller: Caller, tenant: str, case_id: UUID,
 
     complaint = await asyncio.to_thread(store.change, tenant, case_id, guarded,
                                         expected_version=expected_version(if_match))
-    return CaseView.of(complaint)
+    return CaseView.of(complaint, store.personal)

@@ -18,6 +18,7 @@ from complaints.tenants import BUNDLED
 
 
 DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
+DEV_PSEUDONYM_SECRET = "development-only-pseudonym-secret"
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "complaints-dev"
     jwt_audience: str = "complaints"
     jwks_url: str | None = None
+    # Keys the complainants' pseudonyms (repeated complaints are counted without reading who).
+    pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
     # Bodies above this are refused (413) before they are parsed; an import batch is the largest.
     max_body_bytes: int = Field(default=5_000_000, gt=0)
 
@@ -61,6 +64,8 @@ class Settings(BaseSettings):
         if self.environment != "development" and not self.jwks_url and \
                 self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("JWT_SECRET (or JWKS_URL) must be set outside development")
+        if self.environment != "development" and self.pseudonym_secret.get_secret_value() == DEV_PSEUDONYM_SECRET:
+            raise ValueError("PSEUDONYM_SECRET must be set outside development")
         return self
 
     @property

@@ -30,10 +30,12 @@ from eventsourcing.persistence import (
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
+from sqlalchemy.exc import SQLAlchemyError
 
 from complaints.case_numbers import CaseNumbers
 from complaints.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference
 from complaints.domain import Complaint
+from complaints.personal import PersonalData
 from complaints.settings import Settings
 from complaints.tenants import Tenant, load_tenants
 
@@ -126,8 +128,9 @@ class Complaints(EventSourcedProjection[UUID]):
         for attempt in range(10):
             try:
                 super().__init__(env=settings.eventsourcing_env())
+                self.personal = PersonalData(settings)
                 return
-            except (InternalError, IntegrityError):
+            except (InternalError, IntegrityError, SQLAlchemyError):
                 if attempt == 9:
                     raise
                 time.sleep(0.2 * (attempt + 1))
