@@ -1,0 +1,385 @@
+"""`make bench`: the platform against the raw limits of the same machine, in one run.
+
+    python -m bench [--size smoke|full] [--output bench/results]
+
+Starts its own PostgreSQL and broker and the five processes as in production,
+then measures intake throughput and latency against the eventsourcing library
+and a plain asyncpg INSERT, end-to-end latency, projection rebuild against the
+raw notification-log read rate, queue and overdue queries on a large read
+model, and each process's memory. Writes JSON and a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from eventsourcing.application import Application
+
+from bench.measure import percentiles, rate, rss_mb
+from complaints.auth import Credentials
+from complaints.domain import Complaint
+from complaints.settings import Settings
+from complaints.store import Complaints, Submission
+from complaints.tenants import load_tenants
+from launcher.infra import free_port, start_broker, start_postgres
+from launcher.stack import SERVICES, Stack
+
+SIZES: dict[str, dict[str, Any]] = {
+    "smoke": {"seconds": 3, "clients": 8, "replay_events": 3_000, "query_cases": 5_000, "query_samples": 20},
+    "full": {"seconds": 20, "clients": 32, "replay_events": 1_000_000, "query_cases": 1_000_000,
+             "query_samples": 200},
+}
+TARGETS = {
+    "intake_vs_eventsourcing": 0.8, "intake_p99_ms": 50, "e2e_p99_ms": 500, "rebuild_vs_raw_read": 0.4,
+    "rebuild_1m_seconds": 60, "query_p95_ms": 50, "rss_at_rest_mb": 150,
+}
+BODY = {"channel": "e-mail", "signal_type": "klacht", "category": "overlast", "subject": "Sirenes 's nachts",
+        "text": "Elke nacht rijden de wagens met sirenes door onze straat. " * 4}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- intake and end to end ---------------------------------------------------------------------------------
+async def _peak(url: str, headers: dict[str, str], clients: int, seconds: float) -> float:
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            if (await http.post(url, json=BODY, headers=headers)).status_code == 201:
+                done += 1
+
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=clients)) as http:
+        start = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        return rate(done, time.perf_counter() - start)
+
+
+async def _steady(stack: Stack, headers: dict[str, str], manager: dict[str, str], per_second: float,
+                  seconds: float) -> dict[str, Any]:
+    """Open-loop load at a fixed rate; every 5th case is followed until routed, due and projected."""
+    url = f"{stack.url('intake')}/v1/tenants/brandweer/complaints"
+    latencies: list[float] = []
+    e2e: dict[str, list[float]] = {"routed_and_due": [], "projected": []}
+
+    async def follow(http: httpx.AsyncClient, case_id: str, accepted: float) -> None:
+        routed = projected = None
+        deadline = accepted + 30
+        while time.perf_counter() < deadline and (routed is None or projected is None):
+            if routed is None and (await http.get(f"{url}/{case_id}", headers=headers)).json().get("due_date"):
+                routed = time.perf_counter() - accepted
+            if projected is None:
+                view = await http.get(f"{stack.url('reporting')}/v1/tenants/brandweer/cases/{case_id}", headers=manager)
+                if view.status_code == 200 and view.json()["due_date"]:
+                    projected = time.perf_counter() - accepted
+            await asyncio.sleep(0.01)
+        if routed is not None:
+            e2e["routed_and_due"].append(routed)
+        if projected is not None:
+            e2e["projected"].append(projected)
+
+    async def one(http: httpx.AsyncClient, n: int) -> None:
+        start = time.perf_counter()
+        response = await http.post(url, json=BODY, headers=headers)
+        latencies.append(time.perf_counter() - start)
+        if response.status_code == 201 and n % 5 == 0:
+            await follow(http, response.json()["case_id"], time.perf_counter())
+
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as http:
+        tasks, n, start = [], 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            tasks.append(asyncio.create_task(one(http, n)))
+            n += 1
+            await asyncio.sleep(max(0.0, start + n / per_second - time.perf_counter()))
+        await asyncio.gather(*tasks)
+    return {"rate_per_s": per_second, "requests": n, "latency_ms": percentiles(latencies),
+            "e2e_routed_and_due_ms": percentiles(e2e["routed_and_due"]),
+            "e2e_projected_ms": percentiles(e2e["projected"])}
+
+
+def _raw_eventsourcing(pg_url: str, clients: int, seconds: float) -> float:
+    """The library saving the same Received aggregate, no HTTP, plain recorder, as many threads as clients."""
+    from concurrent.futures import ThreadPoolExecutor
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": url.database,
+                           "POSTGRES_HOST": url.host, "POSTGRES_PORT": str(url.port), "POSTGRES_USER": url.username,
+                           "POSTGRES_PASSWORD": "", "POSTGRES_POOL_SIZE": str(clients)})
+    deadline = time.perf_counter() + seconds
+
+    def worker(_: int) -> int:
+        saved = 0
+        while time.perf_counter() < deadline:
+            app.save(Complaint(tenant="brandweer", actor="bench", occurred_at=datetime.now(timezone.utc),
+                               config_version="bench", case_number="BZA-0", **{k: BODY[k] for k in BODY}))
+            saved += 1
+        return saved
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        total = sum(pool.map(worker, range(clients)))
+    return rate(total, time.perf_counter() - start)
+
+
+async def _raw_insert(pg_url: str, clients: int, seconds: float) -> float:
+    pool = await asyncpg.create_pool(pg_url, min_size=clients, max_size=clients)
+    await pool.execute("CREATE TABLE IF NOT EXISTS bench_raw (id uuid PRIMARY KEY, payload jsonb)")
+    payload = json.dumps({**BODY, "tenant": "brandweer"})
+    deadline, done = time.perf_counter() + seconds, 0
+
+    async def worker() -> None:
+        nonlocal done
+        async with pool.acquire() as conn:
+            insert = await conn.prepare("INSERT INTO bench_raw VALUES ($1, $2)")
+            while time.perf_counter() < deadline:
+                await insert.fetch(uuid.uuid4(), payload)
+                done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    await pool.close()
+    return rate(done, elapsed)
+
+
+# --- replay ----------------------------------------------------------------------------------------------------
+def _generate(store: Complaints, events: int) -> int:
+    """Cases of two events each (received, routed), saved 500 at a time, through the chained recorder."""
+    tenants = list(load_tenants().values())
+    at = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    batch, written = [], 0
+    while written < events:
+        tenant = random.choice(tenants)
+        case = Complaint(tenant=tenant.id, actor="bench", occurred_at=at, config_version=tenant.version,
+                         case_number=f"{tenant.case_prefix}-B-{written}", channel=tenant.channels[0].code,
+                         signal_type=tenant.signal_types[0].code, subject="Bench", text=BODY["text"])
+        case.route(team=tenant.routing.default_team, rule_id="default", config_version=tenant.version,
+                   actor="bench", at=at)
+        batch.append(case)
+        written += 2
+        if len(batch) == 500:
+            store.save(*batch)
+            batch = []
+    if batch:
+        store.save(*batch)
+    return written
+
+
+def _raw_read(store: Complaints) -> tuple[int, float]:
+    start, count, position = time.perf_counter(), 0, 1
+    while notifications := store.recorder.select_notifications(start=position, limit=1000):
+        count += len(notifications)
+        position = notifications[-1].id + 1
+    return count, time.perf_counter() - start
+
+
+def replay(settings: Settings, events: int) -> dict[str, Any]:
+    from reporting.rebuild import rebuild
+
+    store = Complaints(settings)
+    started = time.perf_counter()
+    written = _generate(store, events)
+    log(f"generated {written} events in {time.perf_counter() - started:.0f}s")
+    read, read_seconds = _raw_read(store)
+    started = time.perf_counter()
+    asyncio.run(rebuild(settings, show_progress=False))
+    rebuild_seconds = time.perf_counter() - started
+    store.close()
+    raw_rate, rebuild_rate = rate(read, read_seconds), rate(read, rebuild_seconds)
+    return {"events": read, "raw_read_events_per_s": raw_rate, "rebuild_events_per_s": rebuild_rate,
+            "rebuild_seconds": round(rebuild_seconds, 1),
+            "rebuild_vs_raw_read": round(rebuild_rate / raw_rate, 3) if raw_rate else None,
+            "rebuild_1m_seconds_estimate": round(1_000_000 / rebuild_rate, 1) if rebuild_rate else None}
+
+
+# --- queries -----------------------------------------------------------------------------------------------------
+MIX = {"stad": 0.45, "politiezone": 0.15, "zorgbedrijf": 0.15, "woonhaven": 0.15, "onderwijs": 0.08, "brandweer": 0.02}
+
+
+async def _fill_read_model(settings: Settings, cases: int) -> None:
+    from complaints.readmodel import create_engine, migrate
+
+    engine = create_engine(settings)
+    await migrate(engine)
+    await engine.dispose()
+    tenants = load_tenants()
+    today = date.today()
+    conn = await asyncpg.connect(settings.database_url)
+    rows = []
+    for n in range(cases):
+        tenant = tenants[random.choices(list(MIX), weights=list(MIX.values()))[0]]
+        received = datetime.now(timezone.utc) - timedelta(days=random.randrange(0, 700))
+        status = random.choice(["routed", "investigating", "qualified", "answered", "closed", "closed", "closed"])
+        rows.append((str(uuid.uuid4()), tenant.id, f"{tenant.case_prefix}-{n}", tenant.channels[0].code,
+                     tenant.signal_types[0].code, None, "Bench", status, random.choice(tenant.teams).code, None,
+                     received, (received + timedelta(days=30)).date(), None, None, None, None, None, 3))
+        if len(rows) == 50_000:
+            await conn.copy_records_to_table("case_summaries", records=rows)
+            rows = []
+    if rows:
+        await conn.copy_records_to_table("case_summaries", records=rows)
+    await conn.execute("ANALYZE case_summaries")
+    await conn.close()
+    assert today
+
+
+def queries(settings: Settings, stack: Stack, manager: dict[str, str], samples: int) -> dict[str, Any]:
+    teams = [t.code for t in load_tenants()["stad"].teams]
+    base = f"{stack.url('reporting')}/v1/tenants/stad"
+    timings: dict[str, list[float]] = {"queue": [], "open_overdue": []}
+    with httpx.Client(timeout=60, headers=manager) as http:
+        http.get(f"{base}/queue")  # warm up
+        for _ in range(samples):
+            start = time.perf_counter()
+            assert http.get(f"{base}/queue", params={"team": random.choice(teams)}).status_code == 200
+            timings["queue"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            assert http.get(f"{base}/reports/open-overdue", params={"year": date.today().year}).status_code == 200
+            timings["open_overdue"].append(time.perf_counter() - start)
+    return {name: percentiles(values) for name, values in timings.items()}
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), None)
+    return {"cores": os.cpu_count(), "memory_mb": memory, "python": platform.python_version(),
+            "platform": platform.platform(), "versions": {p: version(p) for p in (
+                "eventsourcing", "fastapi", "uvicorn", "aiokafka", "sqlalchemy", "asyncpg", "psycopg")}}
+
+
+def run(size: str) -> dict[str, Any]:
+    scale = SIZES[size]
+    results: dict[str, Any] = {"size": size, "when": datetime.now(timezone.utc).isoformat(), "machine": machine()}
+    pg, broker = start_postgres(), start_broker()
+    try:
+        settings = Settings(database_url=pg.create_database("bench_flow"), kafka_bootstrap_servers=broker.bootstrap,
+                            catch_up_interval_seconds=1.0)
+        env = {"DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+               **{field.upper(): str(free_port()) for _, field in SERVICES.values()}}
+        stack = Stack(env, log_dir=Path(".data/bench-logs"))
+        stack.start()
+        store = Complaints(settings)
+        credentials = Credentials(store, settings)
+        key = {"X-API-Key": credentials.issue_key(name="bench", tenant="brandweer", role="intake")}
+        manager = {"Authorization": "Bearer " + credentials.token_for(subject="bench", tenants=["brandweer", "stad"],
+                                                                      roles=["manager"])}
+        try:
+            results["rss_at_rest_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
+            url = f"{stack.url('intake')}/v1/tenants/brandweer/complaints"
+            log("intake: peak")
+            peak = asyncio.run(_peak(url, key, scale["clients"], scale["seconds"]))
+            results["rss_under_load_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
+            log(f"intake: steady at half of {peak}/s")
+            steady = asyncio.run(_steady(stack, key, manager, max(peak / 2, 1), scale["seconds"]))
+            log("raw limits")
+            es = _raw_eventsourcing(pg.create_database("bench_es"), scale["clients"], scale["seconds"])
+            insert = asyncio.run(_raw_insert(pg.create_database("bench_insert"), scale["clients"], scale["seconds"]))
+            results["intake"] = {"peak_per_s": peak, "raw_eventsourcing_per_s": es, "raw_insert_per_s": insert,
+                                 "vs_eventsourcing": round(peak / es, 3) if es else None,
+                                 "vs_insert": round(peak / insert, 3) if insert else None, "half_load": steady}
+        finally:
+            stack.stop()
+            store.close()
+        log(f"replay: {scale['replay_events']} events")
+        results["replay"] = replay(Settings(database_url=pg.create_database("bench_replay")), scale["replay_events"])
+        log(f"queries: {scale['query_cases']} cases")
+        query_settings = Settings(database_url=pg.create_database("bench_queries"),
+                                  kafka_bootstrap_servers=broker.bootstrap)
+        asyncio.run(_fill_read_model(query_settings, scale["query_cases"]))
+        readers = Stack({"DATABASE_URL": query_settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+                         "REPORTING_PORT": str(free_port())}, log_dir=Path(".data/bench-logs"))
+        readers.start("reporting")
+        try:
+            token = Credentials(None, query_settings).token_for(subject="bench", tenants=["stad"], roles=["manager"])
+            results["queries"] = {"cases": scale["query_cases"],
+                                  **queries(query_settings, readers, {"Authorization": f"Bearer {token}"},
+                                            scale["query_samples"])}
+        finally:
+            readers.stop()
+    finally:
+        broker.stop()
+        pg.stop()
+    results["targets"] = verdicts(results)
+    return results
+
+
+def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
+    half = r["intake"]["half_load"]
+    checks = [
+        ("intake ÷ raw eventsourcing append", r["intake"]["vs_eventsourcing"], ">=", TARGETS["intake_vs_eventsourcing"]),
+        ("intake p99 at half of peak (ms)", half["latency_ms"]["p99"], "<", TARGETS["intake_p99_ms"]),
+        ("end-to-end p99, routed and due (ms)", half["e2e_routed_and_due_ms"]["p99"], "<", TARGETS["e2e_p99_ms"]),
+        ("end-to-end p99, projected (ms)", half["e2e_projected_ms"]["p99"], "<", TARGETS["e2e_p99_ms"]),
+        ("rebuild ÷ raw read rate", r["replay"]["rebuild_vs_raw_read"], ">=", TARGETS["rebuild_vs_raw_read"]),
+        ("rebuild of 1M events (s, from the measured rate)", r["replay"]["rebuild_1m_seconds_estimate"], "<",
+         TARGETS["rebuild_1m_seconds"]),
+        ("queue p95 (ms)", r["queries"]["queue"]["p95"], "<", TARGETS["query_p95_ms"]),
+        ("open-overdue report p95 (ms)", r["queries"]["open_overdue"]["p95"], "<", TARGETS["query_p95_ms"]),
+        ("largest RSS at rest (MB)", max(v for v in r["rss_at_rest_mb"].values() if v), "<", TARGETS["rss_at_rest_mb"]),
+    ]
+    return [{"measure": name, "value": value, "target": f"{op} {target}",
+             "met": value is not None and (value >= target if op == ">=" else value < target)}
+            for name, value, op, target in checks]
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [f"Benchmark `{r['size']}` of {r['when'][:16]} on {m['cores']} cores, {m['memory_mb']} MB, "
+             f"Python {m['python']}, eventsourcing {m['versions']['eventsourcing']}.", "",
+             "| measure | value | target | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {t['measure']} | {t['value']} | {t['target']} | {'yes' if t['met'] else '**no**'} |"
+              for t in r["targets"]]
+    i = r["intake"]
+    lines += ["", f"Intake peak {i['peak_per_s']}/s; raw eventsourcing {i['raw_eventsourcing_per_s']}/s; plain INSERT "
+              f"{i['raw_insert_per_s']}/s (intake ÷ INSERT {i['vs_insert']}). At half of peak: latency "
+              f"{i['half_load']['latency_ms']}; routed and due {i['half_load']['e2e_routed_and_due_ms']}; "
+              f"projected {i['half_load']['e2e_projected_ms']} (ms).",
+              f"Replay of {r['replay']['events']} events: raw read {r['replay']['raw_read_events_per_s']}/s, rebuild "
+              f"{r['replay']['rebuild_events_per_s']}/s ({r['replay']['rebuild_seconds']} s).",
+              f"Queries on {r['queries']['cases']} cases: queue {r['queries']['queue']}, open-overdue "
+              f"{r['queries']['open_overdue']} (ms).",
+              f"RSS at rest {r['rss_at_rest_mb']} MB; under load {r['rss_under_load_mb']} MB."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--output", type=Path, default=Path("bench/results"))
+    args = parser.parse_args(argv)
+    results = run(args.size)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / f"{args.size}.json").write_text(json.dumps(results, indent=2, default=str))
+    table = markdown(results)
+    (args.output / f"{args.size}.md").write_text(table)
+    readme = Path("README.md")
+    if args.size == "full" and readme.exists():
+        text = readme.read_text()
+        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+        if start in text and end in text:
+            readme.write_text(text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end):])
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
