@@ -33,7 +33,7 @@ from bench.measure import percentiles, rate, rss_mb
 from complaints.auth import Credentials
 from complaints.domain import Complaint
 from complaints.settings import Settings
-from complaints.store import Complaints, Submission
+from complaints.store import Complaints
 from complaints.tenants import load_tenants
 from launcher.infra import free_port, start_broker, start_postgres
 from launcher.stack import SERVICES, Stack
@@ -112,6 +112,22 @@ async def _steady(stack: Stack, headers: dict[str, str], manager: dict[str, str]
     return {"rate_per_s": per_second, "requests": n, "latency_ms": percentiles(latencies),
             "e2e_routed_and_due_ms": percentiles(e2e["routed_and_due"]),
             "e2e_projected_ms": percentiles(e2e["projected"])}
+
+
+def _settle(stack: Stack, store: Complaints, timeout: float = 300) -> float:
+    """Seconds until every consumer has applied everything in the store (the backlog of the peak)."""
+    start, head = time.perf_counter(), store.recorder.max_notification_id() or 0
+    names = {"routing": "routing", "qualification": "qualification", "reporting": "reporting"}
+    while time.perf_counter() - start < timeout:
+        positions = []
+        for service, consumer in names.items():
+            text = httpx.get(f"{stack.url(service)}/metrics", timeout=10).text
+            line = next((l for l in text.splitlines() if l.startswith(f'consumer_position{{consumer="{consumer}"}}')), "")
+            positions.append(float(line.rsplit(" ", 1)[1]) if line else 0)
+        if min(positions) >= head:
+            break
+        time.sleep(0.2)
+    return round(time.perf_counter() - start, 1)
 
 
 def _raw_eventsourcing(pg_url: str, clients: int, seconds: float) -> float:
@@ -288,7 +304,9 @@ def run(size: str) -> dict[str, Any]:
             log("intake: peak")
             peak = asyncio.run(_peak(url, key, scale["clients"], scale["seconds"]))
             results["rss_under_load_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
-            log(f"intake: steady at half of {peak}/s")
+            settled = _settle(stack, store)
+            results["catch_up_after_peak_s"] = settled
+            log(f"consumers caught up {settled}s after the peak; steady at half of {peak}/s")
             steady = asyncio.run(_steady(stack, key, manager, max(peak / 2, 1), scale["seconds"]))
             log("raw limits")
             es = _raw_eventsourcing(pg.create_database("bench_es"), scale["clients"], scale["seconds"])

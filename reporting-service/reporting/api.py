@@ -19,7 +19,7 @@ from complaints.auth import Caller, forbidden, require
 from complaints.problems import Problem, documented, invalid_fields
 from reporting.deps import SessionDep, TenantDep
 from reporting.projection import case_summaries as cases
-from reporting.reports import COUNTED_BY, REPORTS
+from reporting.reports import COUNTED_BY, REPORTS, open_overdue
 
 PEOPLE = require("handler", "manager", "auditor")
 # People only: handlers, managers and auditors of the tenant.
@@ -86,9 +86,15 @@ async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, req
         raise Problem(404, "unknown-report", "No such report", f"Reports are {sorted(REPORTS)}",
                       errors=[{"field": "report", "message": "unknown report", "allowed": sorted(REPORTS)}])
     start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
-    rows = (await session.execute(select(cases).where(cases.c.tenant == tenant.id, cases.c.received_at >= start,
-                                                      cases.c.received_at < end))).mappings().all()
-    table = REPORTS[report]([dict(r) for r in rows], tenant, today())
+    of_year = (cases.c.tenant == tenant.id, cases.c.received_at >= start, cases.c.received_at < end)
+    if report == "open-overdue":  # asked every day on the largest tables: counted by the database
+        rows = (await session.execute(
+            select(cases.c.team, func.count()).where(*of_year, cases.c.status.not_in(OPEN), cases.c.due_date < today())
+            .group_by(cases.c.team))).all()
+        table = open_overdue(dict(rows), tenant, today())
+    else:
+        rows = (await session.execute(select(cases).where(*of_year))).mappings().all()
+        table = REPORTS[report]([dict(r) for r in rows], tenant, today())
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, insert, select,
-                        update)
+from eventsourcing.persistence import Tracking
+from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, delete, insert,
+                        select, update)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from complaints.readmodel import Base, SqlProjection
@@ -67,6 +68,7 @@ def complainant_key(complainant: dict[str, Any] | None) -> str | None:
 
 def received_row(event: Any) -> dict[str, Any]:
     return {
+        **{column.name: None for column in case_summaries.columns},
         "case_id": str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
         "channel": event.channel, "signal_type": event.signal_type, "category": event.category,
         "subject": event.subject, "status": "received", "received_at": event.occurred_at,
@@ -118,6 +120,25 @@ class CaseProjection(SqlProjection):
         if self.table is not case_summaries:  # a rebuild's table, shaped like the migrated one
             async with self.engine.begin() as conn:
                 await conn.run_sync(self.table.create, checkfirst=True)
+
+    async def fold(self, session: AsyncSession, events: list[tuple[Any, int]]) -> None:
+        """Applies a batch in memory and writes each touched row once (the fast path of a rebuild)."""
+        ids = {str(event.originator_id) for event, _ in events}
+        existing = (await session.execute(select(self.table).where(self.table.c.case_id.in_(ids)))).mappings()
+        rows = {row["case_id"]: dict(row) for row in existing}
+        for event, _ in events:
+            kind, case_id = type(event).__name__, str(event.originator_id)
+            if kind == "Received":
+                rows[case_id] = received_row(event)
+            elif case_id in rows:
+                rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
+        touched = [row for case_id, row in rows.items() if case_id in ids]
+        if touched:
+            await session.execute(delete(self.table).where(self.table.c.case_id.in_(ids)))
+            columns = [c.name for c in self.table.columns]
+            await session.execute(insert(self.table), [{c: row.get(c) for c in columns} for row in touched])
+        if events:
+            await self._advance(session, Tracking(self.name, events[-1][1]), refuse_old=True)
 
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__

@@ -26,7 +26,7 @@ from complaints.tenants import load_tenants
 from reporting.projection import LIVE, CaseProjection, summaries_table
 
 PREFIX = "rebuild:"
-BATCH = 500
+BATCH = 2000
 
 
 async def _unfinished(projection_engine: Any) -> str | None:
@@ -62,7 +62,7 @@ async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_
             while position < head:
                 events = await _events(store, position, head)
                 async with building.sessions.begin() as session:
-                    await building.apply_batch(session, events)
+                    await building.fold(session, events)
                 position = events[-1][1] if events else head
                 bar.n = position
                 bar.refresh()

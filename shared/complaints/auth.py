@@ -28,6 +28,7 @@ from complaints.problems import Problem
 from complaints.settings import Settings
 
 SYSTEM_ROLES = frozenset({"intake", "import"})
+KEY_CACHE_SECONDS = 30
 PERSON_ROLES = frozenset({"handler", "manager", "auditor"})
 
 
@@ -82,6 +83,7 @@ class Credentials:
         self.store = store
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._known_keys: dict[UUID, tuple[Caller, float]] = {}
 
     # --- systems -----------------------------------------------------------------
     def issue_key(self, *, name: str, tenant: str, role: str, actor: str = "system:admin") -> str:
@@ -92,13 +94,20 @@ class Credentials:
         return key
 
     def system(self, key: str) -> Caller:
+        key_id = ApiKey.id_for(key)
+        known = self._known_keys.get(key_id)
+        if known and known[1] > time.monotonic():
+            return known[0]
         try:
-            record: ApiKey = self.store.repository.get(ApiKey.id_for(key))
+            record: ApiKey = self.store.repository.get(key_id)
         except AggregateNotFoundError:
             raise _unauthorized("Unknown API key") from None
         if record.revoked:
             raise _unauthorized("This API key was revoked")
-        return Caller("system", record.name, frozenset({record.tenant}), frozenset({record.role}))
+        caller = Caller("system", record.name, frozenset({record.tenant}), frozenset({record.role}))
+        # A good key is remembered briefly (by its hash): a revocation takes effect within KEY_CACHE_SECONDS.
+        self._known_keys[key_id] = (caller, time.monotonic() + KEY_CACHE_SECONDS)
+        return caller
 
     # --- people ----------------------------------------------------------------------
     def token_for(self, *, subject: str, tenants: list[str], roles: list[str], team: str | None = None,

@@ -205,7 +205,7 @@ class Follower:
             try:
                 await self.apply(domain_event, tracking)
                 APPLIED.labels(self.name).inc()
-                log.info("applied", extra={**context, "type": type(domain_event).__name__})
+                log.debug("applied", extra={**context, "type": type(domain_event).__name__})
                 return
             except IntegrityError:
                 # Either our position was already there (a duplicate), or the case

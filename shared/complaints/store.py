@@ -123,6 +123,7 @@ class Complaints(EventSourcedProjection[UUID]):
     _numbering = threading.Lock()
 
     def __init__(self, settings: Settings) -> None:
+        self._counters: dict[tuple[str, int], CaseNumbers] = {}
         # Several processes starting on a fresh database race to create the
         # tables; PostgreSQL refuses all but one ("tuple concurrently updated").
         for attempt in range(10):
@@ -152,10 +153,7 @@ class Complaints(EventSourcedProjection[UUID]):
                 existing = self._already_received(tenant.id, submission)
                 if existing is not None:
                     return existing, False
-                try:
-                    numbers = self.repository.get(CaseNumbers.id_for(tenant.id, year))
-                except AggregateNotFoundError:
-                    numbers = CaseNumbers(tenant=tenant.id, year=year, prefix=tenant.case_prefix)
+                numbers = self._counters.pop((tenant.id, year), None) or self._counter(tenant, year)
                 complaint = Complaint(
                     tenant=tenant.id, actor=actor, occurred_at=received_at, config_version=tenant.version,
                     case_number=numbers.issue(), sender_reference=submission.reference, **fields,
@@ -172,11 +170,21 @@ class Complaints(EventSourcedProjection[UUID]):
                                                    reference=submission.reference, case_id=complaint.id))
                 try:
                     self.save(numbers, complaint, *records)
-                    return complaint, True
                 except IntegrityError:
+                    # Another process took the number, or this submission arrived twice: look again.
                     if attempt == 19:
                         raise
+                    continue
+                # Kept for the next case: the counter is read from the store only after a conflict.
+                self._counters[(tenant.id, year)] = numbers
+                return complaint, True
         raise AssertionError("unreachable")
+
+    def _counter(self, tenant: Tenant, year: int) -> CaseNumbers:
+        try:
+            return self.repository.get(CaseNumbers.id_for(tenant.id, year))
+        except AggregateNotFoundError:
+            return CaseNumbers(tenant=tenant.id, year=year, prefix=tenant.case_prefix)
 
     def _already_received(self, tenant: str, submission: Submission) -> Complaint | None:
         if submission.idempotency_key:
