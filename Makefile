@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared intake-service routing-service qualification-service reporting-service services
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock postgres-binaries clean
+.PHONY: run test bench install lock postgres-binaries clean
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -43,3 +43,7 @@ lock: install
 
 clean:
 	rm -rf $(VENV) .data
+
+## make bench: the benchmark harness, full size (up to 15 minutes); results in bench/results/
+bench: install postgres-binaries
+	$(BIN)/python -m bench --size full
