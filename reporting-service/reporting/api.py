@@ -13,11 +13,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import case, func, literal, or_, select, tuple_
+from sqlalchemy import func, literal, or_, select, tuple_
 
 from complaints.auth import Caller, forbidden, require
 from complaints.problems import Problem, documented, invalid_fields
 from reporting.deps import SessionDep, TenantDep
+from reporting.projection import OPEN_ONLY
 from reporting.projection import case_summaries as cases
 from reporting.reports import COUNTED_BY, REPORTS, open_overdue
 
@@ -26,7 +27,6 @@ PEOPLE = require("handler", "manager", "auditor")
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"], dependencies=[Depends(PEOPLE)],
                    responses=documented(_401="No or bad credentials", _403="Not this tenant, team or role",
                                         _404="Unknown tenant, report or case", _422="Invalid parameters"))
-OPEN = ("answered", "closed")
 FAR = date(9999, 12, 31)
 
 
@@ -89,7 +89,7 @@ async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, req
     of_year = (cases.c.tenant == tenant.id, cases.c.received_at >= start, cases.c.received_at < end)
     if report == "open-overdue":  # asked every day on the largest tables: counted by the database
         rows = (await session.execute(
-            select(cases.c.team, func.count()).where(*of_year, cases.c.status.not_in(OPEN), cases.c.due_date < today())
+            select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today())
             .group_by(cases.c.team))).all()
         table = open_overdue(dict(rows), tenant, today())
     else:
@@ -106,12 +106,12 @@ async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, req
                          "columns": table.columns, "rows": table.rows, "notes": table.notes})
 
 
-def _cursor(value: str | None) -> tuple[int, date, str] | None:
+def _cursor(value: str | None) -> tuple[date, str] | None:
     if value is None:
         return None
     try:
-        rank, due, number = json.loads(base64.urlsafe_b64decode(value.encode()))
-        return int(rank), date.fromisoformat(due), str(number)
+        due, number = json.loads(base64.urlsafe_b64decode(value.encode()))
+        return date.fromisoformat(due), str(number)
     except (ValueError, TypeError):
         raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
 
@@ -130,9 +130,9 @@ async def queue(
             raise forbidden(f"A handler sees the queue of team {caller.team!r}")
         team = caller.team
     now = today()
-    rank = case((cases.c.due_date < now, 0), else_=1)
+    # Overdue cases are exactly those with the earliest due dates, so due-date order puts them first.
     due = func.coalesce(cases.c.due_date, literal(FAR))
-    query = select(cases, rank.label("rank")).where(cases.c.tenant == tenant.id, cases.c.status.not_in(OPEN))
+    query = select(cases).where(cases.c.tenant == tenant.id, OPEN_ONLY)
     for column, value in (("team", team), ("status", state), ("signal_type", signal_type),
                           ("category", category), ("channel", channel)):
         if value is not None:
@@ -144,13 +144,13 @@ async def queue(
         query = query.where(or_(cases.c.subject.ilike(f"%{q}%"), cases.c.case_number.ilike(f"%{q}%")))
     after = _cursor(cursor)
     if after:
-        query = query.where(tuple_(rank, due, cases.c.case_number) > tuple_(*after))
-    rows = (await session.execute(query.order_by(rank, due, cases.c.case_number).limit(limit + 1))).mappings().all()
+        query = query.where(tuple_(due, cases.c.case_number) > tuple_(*after))
+    rows = (await session.execute(query.order_by(due, cases.c.case_number).limit(limit + 1))).mappings().all()
     items = [ProjectedCase(**{k: v for k, v in r.items() if k in ProjectedCase.model_fields}) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        key = [last["rank"], (last["due_date"] or FAR).isoformat(), last["case_number"]]
+        key = [(last["due_date"] or FAR).isoformat(), last["case_number"]]
         next_cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
     return Queue(items=items, next_cursor=next_cursor)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, delete, insert,
-                        select, update)
+                        select, text, update)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from complaints.readmodel import Base, SqlProjection
@@ -23,6 +23,7 @@ from complaints.tenants import Tenant
 from complaints.windows import lead_time
 
 LIVE = "case_summaries"
+OPEN_ONLY = text("status NOT IN ('answered', 'closed')")
 
 
 def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
@@ -49,6 +50,13 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
+        # Over open cases only: the queue in due-date order, and the daily overdue count.
+        Index(f"ix_{name}_open_due", "tenant", "due_date", "case_number", postgresql_where=OPEN_ONLY,
+              sqlite_where=OPEN_ONLY),
+        Index(f"ix_{name}_open_team_due", "tenant", "team", "due_date", "case_number", postgresql_where=OPEN_ONLY,
+              sqlite_where=OPEN_ONLY),
+        Index(f"ix_{name}_open_received", "tenant", "received_at", "due_date", "team", postgresql_where=OPEN_ONLY,
+              sqlite_where=OPEN_ONLY),
     )
 
 
