@@ -21,3 +21,26 @@ async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run
     async with engine.connect() as conn:
         assert await conn.run_sync(differences) == []
     await engine.dispose()
+
+
+MIGRATE = """
+import asyncio, sys
+from complaints.settings import Settings
+from complaints.readmodel import create_engine, migrate
+async def main():
+    engine = create_engine(Settings(database_url=sys.argv[1]))
+    await migrate(engine)
+    await engine.dispose()
+asyncio.run(main())
+"""
+
+
+def test_processes_starting_together_take_turns_to_migrate_on_either_database(settings: Settings, tmp_path):
+    import subprocess
+    import sys
+
+    for url in (settings.database_url, f"sqlite:///{tmp_path / 'fresh.db'}"):
+        processes = [subprocess.Popen([sys.executable, "-c", MIGRATE, url], stderr=subprocess.PIPE, text=True)
+                     for _ in range(4)]
+        failures = [p.stderr.read() for p in processes if p.wait(timeout=120) != 0]
+        assert failures == [], failures[0][-2000:]
