@@ -83,6 +83,16 @@ def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
 
 
 @pytest.fixture
+def store(settings: Settings):
+    """The event store of this test's database."""
+    from complaints.store import Complaints
+
+    store = Complaints(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
 def auth(settings: Settings) -> dict[str, dict[str, str]]:
     """Request headers per role for the fire zone (and `other-tenant` for a police-zone intake key)."""
     from complaints.auth import Credentials

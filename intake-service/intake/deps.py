@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from complaints.problems import Problem
+from complaints.problems import known_tenant
 from complaints.store import Complaints
 from complaints.tenants import Tenant
 
@@ -16,11 +16,7 @@ def _store(request: Request) -> Complaints:
 
 
 def _tenant(request: Request, tenant: Annotated[str, Path(description="Tenant id, e.g. brandweer")]) -> Tenant:
-    tenants = request.app.state.tenants
-    if tenant not in tenants:
-        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}; known: {sorted(tenants)}",
-                      errors=[{"field": "tenant", "message": "unknown tenant", "allowed": sorted(tenants)}])
-    return tenants[tenant]
+    return known_tenant(request.app.state.tenants, tenant)
 
 
 StoreDep = Annotated[Complaints, Depends(_store)]

@@ -28,13 +28,6 @@ def client(settings: Settings):
         yield client
 
 
-@pytest.fixture
-def store(settings: Settings):
-    store = Complaints(settings)
-    yield store
-    store.close()
-
-
 async def routed_case(settings: Settings, store: Complaints, n: int = 0):
     case = store.receive(load_tenants()["brandweer"], Submission("e-loket"), actor="system:e-loket",
                          received_at=datetime(2023, 5, 11, 8, tzinfo=timezone.utc), channel="e-mail",

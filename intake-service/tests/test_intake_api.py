@@ -26,13 +26,6 @@ def client(settings: Settings):
         yield client
 
 
-@pytest.fixture
-def store(settings: Settings):
-    store = Complaints(settings)
-    yield store
-    store.close()
-
-
 def case_count(store: Complaints) -> int:
     return sum(1 for n in store.recorder.select_notifications(start=1, limit=10_000)
                if n.topic.endswith("Complaint.Received"))

@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.auth import Caller, require
-from complaints.casework import CaseView, act
+from complaints.casework import CaseView, act, tenant_of
 from complaints.domain import Complaint
 from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import now
-from complaints.tenants import Tenant
 from complaints.windows import due_date, paused, window_for
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/complaints/{case_id}", tags=["handler workflow"])
@@ -59,13 +58,6 @@ class Closing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(default="answered", max_length=2000)
     confirmation_sent: bool = Field(default=True, description="The closing confirmation went to the complainant")
-
-
-def tenant_of(request: Request, tenant: str) -> Tenant:
-    tenants = request.app.state.wiring.store.tenants
-    if tenant not in tenants:
-        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}")
-    return tenants[tenant]
 
 
 async def run(request: Request, caller: Caller, tenant: str, case_id: UUID, if_match: str | None,

@@ -20,13 +20,6 @@ TODAY = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-def store(settings: Settings):
-    store = Complaints(settings)
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def client(settings: Settings):
     with TestClient(consumer_app("qualification", settings, wire=wire, router=router)) as client:
         yield client

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from complaints.problems import Problem
+from complaints.problems import known_tenant
 from complaints.tenants import Tenant
 
 
@@ -17,11 +17,7 @@ async def _session(request: Request):  # noqa: ANN202 - a FastAPI yield dependen
 
 
 def _tenant(request: Request, tenant: str) -> Tenant:
-    tenants = request.app.state.tenants
-    if tenant not in tenants:
-        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}; known: {sorted(tenants)}",
-                      errors=[{"field": "tenant", "message": "unknown tenant", "allowed": sorted(tenants)}])
-    return tenants[tenant]
+    return known_tenant(request.app.state.tenants, tenant)
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.auth import Caller, require
-from complaints.casework import CaseView, act
-from complaints.problems import Problem, documented, invalid_fields
+from complaints.casework import CaseView, act, tenant_of
+from complaints.problems import documented, invalid_fields
 from complaints.routing import choose_team
 from complaints.store import now
 from complaints.tenants import Tenant
@@ -21,13 +21,6 @@ ERRORS = documented(_401="No or bad credentials", _403="Not this tenant, team or
                     _404="Unknown tenant or case", _409="The case's state does not allow this",
                     _412="If-Match names an older version of the case", _422="Invalid fields, each named")
 IfMatch = Annotated[str | None, Header(description='The case version the command was decided on, e.g. "3"')]
-
-
-def tenant_of(request: Request, tenant: str) -> Tenant:
-    tenants = request.app.state.wiring.store.tenants
-    if tenant not in tenants:
-        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}")
-    return tenants[tenant]
 
 
 def _known(tenant: Tenant, field: str, vocabulary: str, value: str | None) -> list[dict[str, Any]]:

@@ -23,13 +23,6 @@ def client(settings: Settings):
         yield client
 
 
-@pytest.fixture
-def store(settings: Settings):
-    store = Complaints(settings)
-    yield store
-    store.close()
-
-
 def received(store: Complaints, tenant: str = "brandweer", **fields):
     defaults = {"channel": "e-mail", "signal_type": "klacht", "subject": "s", "text": "t"}
     tenant_config = load_tenants()[tenant]

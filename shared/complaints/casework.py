@@ -8,12 +8,14 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from fastapi import Request
 from pydantic import BaseModel
 
 from complaints.auth import Caller, forbidden
 from complaints.domain import ALLOWED, Complaint
 from complaints.personal import PersonalData
-from complaints.problems import invalid_fields
+from complaints.problems import invalid_fields, known_tenant
+from complaints.tenants import Tenant
 from complaints.store import Complaints
 
 
@@ -61,6 +63,11 @@ class CaseView(BaseModel):
                   if name not in ("case_id", "allowed_commands", "complainant")}
         return cls(case_id=complaint.id, allowed_commands=list(ALLOWED[complaint.status]),
                    complainant=personal.open(complaint.complainant), **fields)
+
+
+def tenant_of(request: Request, tenant: str) -> Tenant:
+    """The path's tenant, as the service's store knows the rules."""
+    return known_tenant(request.app.state.wiring.store.tenants, tenant)
 
 
 def ensure_may_act(caller: Caller, complaint: Complaint) -> None:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from complaints.domain import CommandRefused, NotPermitted
 from complaints.store import CaseNotFound, StaleVersion
+from complaints.tenants import Tenant
 
 BASE = "https://complaints.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -53,6 +54,14 @@ def invalid_fields(errors: list[dict[str, Any]]) -> Problem:
     """A 422 naming each bad field: `errors` is a list of {field, message[, allowed]}."""
     names = ", ".join(e["field"] for e in errors)
     return Problem(422, "validation-error", "The request has invalid fields", f"Invalid: {names}", errors=errors)
+
+
+def known_tenant(tenants: dict[str, Tenant], tenant: str) -> Tenant:
+    """The tenant of a path, or a 404 that lists the tenants there are."""
+    if tenant not in tenants:
+        raise Problem(404, "unknown-tenant", "Unknown tenant", f"No tenant {tenant!r}; known: {sorted(tenants)}",
+                      errors=[{"field": "tenant", "message": "unknown tenant", "allowed": sorted(tenants)}])
+    return tenants[tenant]
 
 
 def _response(request: Request, problem: Problem) -> JSONResponse:
