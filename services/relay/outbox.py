@@ -71,8 +71,9 @@ class Outbox:
                         break
                     batch.append(more)
                 await self._publish(batch)
-                self.position = batch[-1][1].notification_id
-                await asyncio.to_thread(self.store.recorder.insert_tracking, Tracking(NAME, self.position))
+                acknowledged = batch[-1][1].notification_id
+                await asyncio.to_thread(self.store.recorder.insert_tracking, Tracking(NAME, acknowledged))
+                self.position = acknowledged  # what is saved, not merely sent
                 POSITION.set(self.position)
                 head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
                 LAG_EVENTS.set(max(head - self.position, 0))
