@@ -54,9 +54,13 @@ def import_cases(settings: Settings, keys, tenant: str, items: list[dict]) -> di
 
 
 def projected(reporting, headers, tenant: str, count: int) -> None:
+    """Waits until the projection holds the tenant's cases and has applied every event in the store."""
+    wiring = reporting.app.state.wiring
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if reporting.get(f"/v1/tenants/{tenant}/reports/channel-status", headers=headers).json()["total"] == count:
+        head = wiring.store.recorder.max_notification_id() or 0
+        if reporting.get(f"/v1/tenants/{tenant}/reports/channel-status", headers=headers).json()["total"] == count \
+                and wiring.worker.position >= head:
             return
         time.sleep(0.2)
     raise AssertionError(f"the projection did not reach {count} cases of {tenant}")
