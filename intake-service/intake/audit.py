@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.audit import ReadLog, diff, entry, state_of
 from complaints.auth import Caller, require
+from complaints.cloudevents import plain
 from complaints.chain import Broken, global_link, verify_stream
 from complaints.problems import Problem, documented, invalid_fields
 from complaints.store import CaseNotFound, Complaints, now
@@ -81,7 +82,7 @@ def history(caller: AuditorDep, tenant: TenantDep, case_id: UUID, store: StoreDe
             item["data"]["complainant"] = store.personal.open(item["data"]["complainant"])
     if format == "html" or (format is None and "text/html" in request.headers.get("accept", "")):
         return HTMLResponse(_page(tenant.id, case_id, entries))
-    return JSONResponse({"case_id": str(case_id), "tenant": tenant.id, "events": _plain(entries)})
+    return JSONResponse({"case_id": str(case_id), "tenant": tenant.id, "events": plain(entries)})
 
 
 @router.get("/diff")
@@ -95,7 +96,7 @@ def version_diff(caller: AuditorDep, tenant: TenantDep, case_id: UUID, store: St
     log_read(store, caller, tenant.id, case_id, f"diff {from_version}..{to_version}")
     before = state_of(store.repository.get(case_id, version=from_version))
     after = state_of(store.repository.get(case_id, version=to_version))
-    return {"case_id": str(case_id), "from": from_version, "to": to_version, "changes": _plain(diff(before, after))}
+    return {"case_id": str(case_id), "from": from_version, "to": to_version, "changes": plain(diff(before, after))}
 
 
 @router.get("/verify")
@@ -137,16 +138,6 @@ def reads(_: Annotated[Caller, Depends(require("auditor", "manager"))], tenant: 
         return {"case_id": str(case_id), "reads": store.repository.get(ReadLog.id_for(case_id)).reads}
     except AggregateNotFoundError:
         return {"case_id": str(case_id), "reads": []}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (datetime, UUID)) or hasattr(value, "isoformat"):
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return value
 
 
 def _page(tenant: str, case_id: UUID, entries: list[dict[str, Any]]) -> str:

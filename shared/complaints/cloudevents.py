@@ -20,15 +20,15 @@ TYPE_PREFIX = "complaints."
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp"}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -38,7 +38,7 @@ def event_id(domain_event: Any) -> str:
 
 def to_message(domain_event: Any, notification_id: int) -> KafkaMessage:
     attributes = vars(domain_event)
-    data = {k: _plain(v) for k, v in attributes.items() if k not in ENVELOPE_FIELDS}
+    data = {k: plain(v) for k, v in attributes.items() if k not in ENVELOPE_FIELDS}
     data["version"] = domain_event.originator_version
     data["recorded_at"] = domain_event.timestamp.isoformat()
     event = CloudEvent(

@@ -86,13 +86,6 @@ class SqlProjection:
             await self._advance(session, tracking, refuse_old=True)
             await self.handle(session, event)
 
-    async def apply_batch(self, session: AsyncSession, events: list[tuple[Any, int]]) -> None:
-        """Applies events in order inside the caller's transaction, moving the position to the last."""
-        for event, _ in events:
-            await self.handle(session, event)
-        if events:
-            await self._advance(session, Tracking(self.name, events[-1][1]), refuse_old=True)
-
     async def skip(self, tracking: Tracking) -> None:
         """Moves the position past an event that could not be applied (it went to dead letters)."""
         async with self.sessions.begin() as session:
