@@ -67,9 +67,20 @@ class Postgres:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
+    def start(self) -> None:
+        base = self.data_dir.parent
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base} -c fsync=off "
+                   "-c max_connections=300")
+        subprocess.run([*self._as, pg_bin("pg_ctl"), "-D", str(self.data_dir), "-o", options, "-l", str(base / "log"),
+                        "-w", "start"], check=True, capture_output=True)
+
+    def halt(self) -> None:
+        """Stops the server as a crash would (immediate: no checkpoint; recovery replays the WAL at start)."""
         subprocess.run([*self._as, pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
                        capture_output=True, check=False)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
@@ -86,9 +97,7 @@ def start_postgres(port: int | None = None) -> Postgres:
     pg = Postgres(data_dir=data, port=port, _as=run_as)
     subprocess.run([*run_as, pg_bin("initdb"), "-D", str(data), "-U", pg.user, "--auth=trust",
                     "--encoding=UTF8", "--no-sync"], check=True, capture_output=True)
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base} -c fsync=off -c max_connections=300"
-    subprocess.run([*run_as, pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-                   check=True, capture_output=True)
+    pg.start()
     return pg
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from complaints.settings import Settings
+from launcher.infra import free_port
 
 # service -> (ASGI app, the setting that holds its port); the relay starts first.
 SERVICES: dict[str, tuple[str, str]] = {
@@ -33,18 +34,26 @@ class Stack:
     def __post_init__(self) -> None:
         self.settings = Settings(**{k.lower(): v for k, v in self.env.items() if k.lower() in Settings.model_fields})
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # instance name -> (service, port); a second instance of a service is added by `add_instance`.
+        self.instances = {name: (name, getattr(self.settings, port)) for name, (_, port) in SERVICES.items()}
 
-    def url(self, service: str) -> str:
-        return f"http://{self.settings.host}:{getattr(self.settings, SERVICES[service][1])}"
+    def url(self, name: str) -> str:
+        return f"http://{self.settings.host}:{self.instances[name][1]}"
 
-    def start(self, *services: str, timeout: float = 60.0) -> None:
-        names = services or tuple(SERVICES)
+    def add_instance(self, service: str) -> str:
+        """Another process of a service (same database, same consumer groups), on a port of its own."""
+        name = f"{service}-{sum(1 for s, _ in self.instances.values() if s == service) + 1}"
+        self.instances[name] = (service, free_port())
+        return name
+
+    def start(self, *names: str, timeout: float = 60.0) -> None:
+        names = names or tuple(SERVICES)
         for name in names:
-            app, port_field = SERVICES[name]
+            service, port = self.instances[name]
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", app, "--host", self.settings.host,
-                 "--port", str(getattr(self.settings, port_field)), "--no-access-log"],
+                [sys.executable, "-m", "uvicorn", SERVICES[service][0], "--host", self.settings.host,
+                 "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "20"],
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
             )
         try:
@@ -67,8 +76,14 @@ class Stack:
             time.sleep(0.1)
         raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.log_dir / name}.log")
 
-    def stop(self, *services: str) -> None:
-        names = services or tuple(reversed(list(self.processes)))
+    def kill(self, name: str) -> None:
+        """kill -9: no shutdown, no drain; whatever was in hand is lost with the process."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop(self, *names: str) -> None:
+        names = names or tuple(reversed(list(self.processes)))
         for name in names:
             process = self.processes.pop(name, None)
             if process is None or process.poll() is not None:

@@ -20,6 +20,7 @@ from prometheus_client import Counter, Gauge
 
 from complaints import kafka
 from complaints.cloudevents import event_id, to_message
+from complaints.retries import until_available
 from complaints.settings import Settings
 from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
 
@@ -28,7 +29,7 @@ NAME = "relay"
 BATCH = 500
 
 POSITION = Gauge("relay_position", "Last notification id published and acknowledged")
-LAG_EVENTS = Gauge("relay_lag_events", "Notifications in the store not yet published")
+LAG_EVENTS = Gauge("relay_lag_events", "Complaint events in the store not yet published (counted up to 500)")
 PUBLISHED = Counter("relay_published_total", "Events published to the broker")
 
 
@@ -40,17 +41,14 @@ class Outbox:
         self._producer: Any = None
 
     async def run(self) -> None:
-        self.position = await asyncio.to_thread(self.store.recorder.max_tracking_id, NAME) or 0
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - resubscribe from the saved position
-                log.warning("relay restarting", extra={"error": repr(exc)})
-                await asyncio.sleep(1)
-            finally:
-                await self._drop_producer()
+        # Whatever breaks (the store's subscription, the broker), start again from the saved position.
+        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+            with attempt:
+                try:
+                    self.position = await asyncio.to_thread(self.store.recorder.max_tracking_id, NAME) or 0
+                    await self._follow()
+                finally:
+                    await self._drop_producer()
 
     async def _follow(self) -> None:
         loop = asyncio.get_running_loop()
@@ -75,39 +73,41 @@ class Outbox:
                 await asyncio.to_thread(self.store.recorder.insert_tracking, Tracking(NAME, acknowledged))
                 self.position = acknowledged  # what is saved, not merely sent
                 POSITION.set(self.position)
-                head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
-                LAG_EVENTS.set(max(head - self.position, 0))
+                # Counted in complaint events: the store's head may be another aggregate's
+                # event (a case-number counter, an idempotency key) that is never published.
+                waiting = await asyncio.to_thread(self.store.recorder.select_notifications, start=self.position + 1,
+                                                  limit=BATCH, topics=COMPLAINT_EVENT_TOPICS)
+                LAG_EVENTS.set(len(waiting))
         finally:
             subscription.stop()
 
     async def _publish(self, batch: list[tuple[Any, Tracking]]) -> None:
-        """Sends the batch until the broker acknowledges all of it."""
-        while True:
-            try:
-                # Every batch: a broker that restarted empty would otherwise auto-create
-                # the topic with its own defaults (the bundled broker does).
-                await kafka.ensure_topics(self.settings)
-                if self._producer is None:
-                    self._producer = kafka.producer(self.settings)
-                    await self._producer.start()
-                sent = []
-                for domain_event, tracking in batch:
-                    message = to_message(domain_event, tracking.notification_id)
-                    sent.append(await self._producer.send(
-                        self.settings.events_topic, message.value, key=message.key,
-                        headers=list(message.headers.items()),
-                    ))
-                await asyncio.gather(*sent)
-                PUBLISHED.inc(len(batch))
-                log.info("published", extra={"count": len(batch), "last_event_id": event_id(batch[-1][0]),
-                                             "notification_id": batch[-1][1].notification_id})
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the broker is away: keep the batch, retry
-                log.warning("publish failed, retrying", extra={"error": repr(exc), "position": self.position})
-                await self._drop_producer()
-                await asyncio.sleep(1)
+        """Sends the batch until the broker acknowledges all of it (the broker may be away: keep the batch)."""
+        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+            with attempt:
+                try:
+                    await self._send(batch)
+                except Exception:
+                    await self._drop_producer()
+                    raise
+        PUBLISHED.inc(len(batch))
+        log.info("published", extra={"count": len(batch), "last_event_id": event_id(batch[-1][0]),
+                                     "notification_id": batch[-1][1].notification_id})
+
+    async def _send(self, batch: list[tuple[Any, Tracking]]) -> None:
+        # Every batch: a broker that restarted empty would otherwise auto-create
+        # the topic with its own defaults (the bundled broker does).
+        await kafka.ensure_topics(self.settings)
+        if self._producer is None:
+            self._producer = kafka.producer(self.settings)
+            await self._producer.start()
+        sent = []
+        for domain_event, tracking in batch:
+            message = to_message(domain_event, tracking.notification_id)
+            sent.append(await self._producer.send(
+                self.settings.events_topic, message.value, key=message.key, headers=list(message.headers.items()),
+            ))
+        await asyncio.gather(*sent)
 
     async def _drop_producer(self) -> None:
         if self._producer is not None:

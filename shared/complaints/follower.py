@@ -20,12 +20,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
-from eventsourcing.persistence import InterfaceError as StoreInterfaceError
-from eventsourcing.persistence import OperationalError as StoreOperationalError
 from prometheus_client import Counter, Gauge
-from sqlalchemy.exc import DBAPIError
 
 from complaints import kafka
+from complaints.retries import transient, until_available
 from complaints.cloudevents import event_id, sequence_of, to_message
 from complaints.settings import Settings
 from complaints.store import Complaints
@@ -42,8 +40,8 @@ DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved 
 
 Apply = Callable[[Any, Tracking], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
-TRANSIENT = (StoreOperationalError, StoreInterfaceError, DBAPIError, OSError, asyncio.TimeoutError)
 BATCH = 200
+DRAIN_SECONDS = 10.0  # on shutdown, how long the event in hand may take to commit
 
 
 class Follower:
@@ -76,7 +74,9 @@ class Follower:
 
     # --- running -------------------------------------------------------------
     async def run(self) -> None:
-        self.position = await self._retrying(self.load_position) or 0
+        async for attempt in until_available():
+            with attempt:
+                self.position = await self.load_position() or 0
         POSITION.labels(self.name).set(self.position)
         listener = asyncio.create_task(self._listen(), name=f"{self.name}-listen")
         try:
@@ -87,42 +87,35 @@ class Follower:
             if self._producer is not None:
                 await self._producer.stop()
 
-    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        while True:
-            try:
-                return await call()
-            except TRANSIENT as exc:
-                log.warning("store unavailable, retrying", extra={"consumer": self.name, "error": repr(exc)})
-                await asyncio.sleep(1)
-
     async def _listen(self) -> None:
-        """Hears of new events from the broker; reconnects for as long as it runs."""
-        while True:
-            consumer = kafka.consumer(self.settings, group_id=self.name)
-            try:
-                await consumer.start()
-                self.broker_connected = True
-                while True:
-                    batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-                    highest = 0
-                    for messages in batch.values():
-                        RECEIVED.labels(self.name).inc(len(messages))
-                        for message in messages:
-                            highest = max(highest, await self._sequence(message))
-                    if highest:
-                        self._wanted = max(self._wanted, highest)
-                        self._wake.set()
-                        await self._until_applied(highest)
-                    if batch:
-                        await consumer.commit()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any broker trouble: reconnect, the store still serves
-                self.broker_connected = False
-                log.warning("broker unavailable, reconnecting", extra={"consumer": self.name, "error": repr(exc)})
-                await asyncio.sleep(1)
-            finally:
-                await consumer.stop()
+        """Hears of new events from the broker; reconnects for as long as it runs (the store still serves)."""
+        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+            with attempt:
+                await self._listen_once()
+
+    async def _listen_once(self) -> None:
+        consumer = kafka.consumer(self.settings, group_id=self.name)
+        try:
+            await consumer.start()
+            self.broker_connected = True
+            while True:
+                batch = await consumer.getmany(timeout_ms=1000, max_records=500)
+                highest = 0
+                for messages in batch.values():
+                    RECEIVED.labels(self.name).inc(len(messages))
+                    for message in messages:
+                        highest = max(highest, await self._sequence(message))
+                if highest:
+                    self._wanted = max(self._wanted, highest)
+                    self._wake.set()
+                    await self._until_applied(highest)
+                if batch:
+                    await consumer.commit()
+        except Exception:
+            self.broker_connected = False
+            raise
+        finally:
+            await consumer.stop()
 
     async def _sequence(self, message: Any) -> int:
         try:
@@ -155,21 +148,22 @@ class Follower:
                     pass
             first = False
             self._wake.clear()
-            try:
-                self.head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
-                if self._wanted > self.head:
-                    # The relay publishes only what the store committed, so this
-                    # message is not of this store (a reused topic): never skip past the head.
-                    log.warning("message beyond the store's head ignored",
-                                extra={"consumer": self.name, "sequence": self._wanted, "head": self.head})
-                    self._wanted = self.head
-                    async with self._advanced:
-                        self._advanced.notify_all()
-                await self._catch_up(self._wanted if woken else self.head)
-            except TRANSIENT as exc:
-                log.warning("store unavailable, will retry", extra={"consumer": self.name, "error": repr(exc)})
-                await asyncio.sleep(1)
+            async for attempt in until_available():
+                with attempt:
+                    await self._read_head()
+                    await self._catch_up(self._wanted if woken else self.head)
             self._measure_lag()
+
+    async def _read_head(self) -> None:
+        self.head = await asyncio.to_thread(self.store.recorder.max_notification_id) or 0
+        if self._wanted > self.head:
+            # The relay publishes only what the store committed, so this
+            # message is not of this store (a reused topic): never skip past the head.
+            log.warning("message beyond the store's head ignored",
+                        extra={"consumer": self.name, "sequence": self._wanted, "head": self.head})
+            self._wanted = self.head
+            async with self._advanced:
+                self._advanced.notify_all()
 
     async def catch_up(self) -> None:
         """Applies everything the store holds now (used at start-up and by tests)."""
@@ -185,8 +179,9 @@ class Follower:
                 start=self.position + 1, limit=BATCH, stop=target, topics=self.topics,
             )
             for notification in notifications:
-                await self._process(notification)
-                await self._advance(notification.id)
+                if notification.id > self.position:  # another instance may have moved it on (see `_process`)
+                    await self._process(notification)
+                    await self._advance(notification.id)
             if len(notifications) < BATCH:
                 await self._advance(target)
 
@@ -203,22 +198,25 @@ class Follower:
                    "event_id": event_id(domain_event), "notification_id": notification.id}
         for attempt in range(5):
             try:
-                await self.apply(domain_event, tracking)
+                await _drained(self.apply(domain_event, tracking))
                 APPLIED.labels(self.name).inc()
                 log.debug("applied", extra={**context, "type": type(domain_event).__name__})
                 return
             except IntegrityError:
-                # Either our position was already there (a duplicate), or the case
-                # stream moved under us (a concurrent command): then try again.
-                if (await self.load_position() or 0) >= notification.id:
+                # Either our position was already there (a duplicate: a redelivery, or another
+                # instance of this consumer got there first), or the case stream moved under us
+                # (a concurrent command): then try again.
+                stored = await self.load_position() or 0
+                if stored >= notification.id:
                     DUPLICATES.labels(self.name).inc()
+                    await self._advance(stored)
                     return
                 if attempt == 4:
                     await self._give_up(domain_event, notification, tracking, context, "version conflict")
                     return
-            except TRANSIENT:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a bad event must not stop the others
+            except Exception as exc:
+                if transient(exc):
+                    raise  # the store is away: the apply loop waits for it and starts again from the position  # noqa: BLE001 - a bad event must not stop the others
                 log.exception("cannot apply event", extra=context)
                 await self._give_up(domain_event, notification, tracking, context, repr(exc))
                 return
@@ -227,7 +225,10 @@ class Follower:
                        context: dict[str, Any], reason: str) -> None:
         message = to_message(domain_event, notification.id)
         await self._dead_letter(message.value, message.key, reason=reason)
-        await self.skip(tracking)
+        try:
+            await self.skip(tracking)
+        except IntegrityError:
+            pass  # another instance of this consumer is already past it
         log.error("event moved to dead letters", extra={**context, "reason": reason})
 
     async def _dead_letter(self, value: bytes, key: bytes | None, *, reason: str) -> None:
@@ -254,6 +255,18 @@ class Follower:
         elif not behind:
             self._behind_since = None
         LAG_SECONDS.labels(self.name).set(time.monotonic() - self._behind_since if self._behind_since else 0)
+
+
+async def _drained(applying: Awaitable[None]) -> None:
+    """Applies one event; a shutdown lets it finish first, since its effect and position commit together."""
+    task = asyncio.ensure_future(applying)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        done, _ = await asyncio.wait([task], timeout=DRAIN_SECONDS)
+        for finished in done:
+            finished.exception()  # committed or rolled back as one; either way this follower is stopping
+        raise
 
 
 def store_follower(settings: Settings, app: Complaints, name: str) -> Follower:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 
 Check = Callable[[], Awaitable[bool]]
+CHECK_TIMEOUT_SECONDS = 3.0  # a probe must answer quickly, even while the database is away
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
@@ -46,8 +48,8 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
         results = {}
         for name, check in checks.items():
             try:
-                results[name] = await check()
-            except Exception:  # noqa: BLE001 - any failure means not ready
+                results[name] = await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_SECONDS)
+            except Exception:  # noqa: BLE001 - any failure (or no answer in time) means not ready
                 results[name] = False
         ready = all(results.values())
         return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)

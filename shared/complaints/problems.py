@@ -7,10 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from eventsourcing.persistence import InterfaceError, OperationalError
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from complaints.domain import CommandRefused, NotPermitted
+from complaints.retries import store_unavailable
 from complaints.store import CaseNotFound, StaleVersion
 from complaints.tenants import Tenant
 
@@ -111,6 +114,16 @@ def install(app: FastAPI) -> None:
         status = 412 if request.headers.get("if-match") else 409
         return _response(request, Problem(status, "stale-version", "The case changed meanwhile", str(exc),
                                           expected_version=exc.expected, current_version=exc.current))
+
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not store_unavailable(exc):
+            raise exc
+        # The request's own retries ran out (see complaints.retries); the client may try again.
+        return _response(request, Problem(503, "store-unavailable", "The database is unavailable; try again shortly",
+                                          headers={"Retry-After": "5"}))
+
+    for error in (OperationalError, InterfaceError, DBAPIError):
+        app.add_exception_handler(error, _unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

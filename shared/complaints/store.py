@@ -36,6 +36,7 @@ from complaints.case_numbers import CaseNumbers
 from complaints.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference
 from complaints.domain import Complaint
 from complaints.personal import PersonalData
+from complaints.retries import for_a_request
 from complaints.settings import Settings
 from complaints.tenants import Tenant, load_tenants
 
@@ -146,10 +147,24 @@ class Complaints(EventSourcedProjection[UUID]):
         or returns the case this submission already made, and says False.
 
         `history` may add further events before the one atomic save (an imported case's steps).
+        A database that is away for a moment is waited for (`retries.for_a_request`).
         """
+        unsure: list[UUID] = []  # cases whose save broke off unanswered: they may have been committed
+        for attempt in for_a_request():
+            with attempt:
+                return self._receive(tenant, submission, unsure, actor=actor, received_at=received_at,
+                                     history=history, **fields)
+        raise AssertionError("unreachable")
+
+    def _receive(self, tenant: Tenant, submission: Submission, unsure: list[UUID], *, actor: str,
+                 received_at: datetime, history: Callable[[Complaint], None] | None, **fields: Any,
+                 ) -> tuple[Complaint, bool]:
         year = received_at.year
         for attempt in range(20):
             with self._numbering:
+                for case_id in unsure:
+                    if (committed := self._find(case_id)) is not None:
+                        return committed, True
                 existing = self._already_received(tenant.id, submission)
                 if existing is not None:
                     return existing, False
@@ -170,7 +185,10 @@ class Complaints(EventSourcedProjection[UUID]):
                                                    reference=submission.reference, case_id=complaint.id))
                 try:
                     self.save(numbers, complaint, *records)
-                except IntegrityError:
+                except Exception as error:
+                    if not isinstance(error, IntegrityError):
+                        unsure.append(complaint.id)  # and the counter is read again from the store
+                        raise
                     # Another process took the number, or this submission arrived twice: look again.
                     if attempt == 19:
                         raise
