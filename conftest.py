@@ -45,9 +45,8 @@ def database_url(postgres: Postgres) -> str:
     return postgres.create_database(f"t{os.getpid()}_{next(_names)}")
 
 
-@pytest.fixture
-def settings(database_url: str, broker: Broker) -> Settings:
-    """Settings for one test: its own database and its own topics on the shared broker."""
+def settings_for(database_url: str, broker: Broker) -> Settings:
+    """Settings on this database, with topics of their own on the shared broker."""
     suffix = uuid.uuid4().hex[:8]
     return Settings(
         database_url=database_url,
@@ -56,6 +55,12 @@ def settings(database_url: str, broker: Broker) -> Settings:
         dead_letter_topic=f"complaints.deadletter.{suffix}",
         catch_up_interval_seconds=0.5,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, broker: Broker) -> Settings:
+    """Settings for one test: its own database and its own topics on the shared broker."""
+    return settings_for(database_url, broker)
 
 
 def stack_env(settings: Settings) -> dict[str, str]:
@@ -71,15 +76,27 @@ def stack_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
-    """The relay and the four services as separate uvicorn processes, on this test's database."""
-    running = Stack(stack_env(settings), log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / tmp_path.name)
+def running_stack(settings: Settings, name: str) -> Iterator[Stack]:
+    running = Stack(stack_env(settings), log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / name)
     try:
         running.start()
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
+    """The relay and the four services as separate uvicorn processes, on this test's database."""
+    yield from running_stack(settings, tmp_path.name)
+
+
+@pytest.fixture(scope="module")
+def module_stack(postgres: Postgres, broker: Broker, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """One running set for a whole module whose tests do not disturb each other (fuzzing, bad input):
+    starting five processes per test would cost more than the tests themselves."""
+    name = f"m{os.getpid()}_{next(_names)}"
+    yield from running_stack(settings_for(postgres.create_database(name), broker), f"{request.module.__name__}-{name}")
 
 
 @pytest.fixture
@@ -95,6 +112,16 @@ def store(settings: Settings):
 @pytest.fixture
 def auth(settings: Settings) -> dict[str, dict[str, str]]:
     """Request headers per role for the fire zone (and `other-tenant` for a police-zone intake key)."""
+    return auth_headers(settings)
+
+
+@pytest.fixture(scope="module")
+def module_auth(module_stack: Stack) -> dict[str, dict[str, str]]:
+    """As `auth`, on the module's running set."""
+    return auth_headers(module_stack.settings)
+
+
+def auth_headers(settings: Settings) -> dict[str, dict[str, str]]:
     from complaints.auth import Credentials
     from complaints.store import Complaints
 

@@ -111,7 +111,9 @@ def _cursor(value: str | None) -> tuple[date, str] | None:
         return None
     try:
         due, number = json.loads(base64.urlsafe_b64decode(value.encode()))
-        return date.fromisoformat(due), str(number)
+        if not isinstance(number, str) or "\x00" in number:  # NUL would reach SQL, which cannot compare it
+            raise ValueError(number)
+        return date.fromisoformat(due), number
     except (ValueError, TypeError):
         raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
 

@@ -74,12 +74,18 @@ def complainant_key(complainant: dict[str, Any] | None) -> str | None:
     return (complainant or {}).get("subject")
 
 
+def storable(text: str) -> str:
+    """The text as a PostgreSQL text column can hold it: NUL, which it cannot, becomes U+FFFD. Intake stores
+    the subject exactly as given (in the event); refusing the row would leave the case out of every report."""
+    return text.replace("\x00", "\ufffd")
+
+
 def received_row(event: Any) -> dict[str, Any]:
     return {
         **{column.name: None for column in case_summaries.columns},
         "case_id": str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
         "channel": event.channel, "signal_type": event.signal_type, "category": event.category,
-        "subject": event.subject, "status": "received", "received_at": event.occurred_at,
+        "subject": storable(event.subject), "status": "received", "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
     }
 

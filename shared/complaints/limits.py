@@ -1,24 +1,61 @@
-"""Refuses request bodies above the configured size with a 413, before anything parses them."""
+"""Refuses, before anything parses them, requests no service should handle: bodies above the configured
+size (413), oversized header sections (431) and NUL characters in the URL (422), each as a problem document."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
+
+# uvicorn's default HTTP parser (httptools) puts no bound on headers, so the services set their own:
+# Apache's default count, and room for a large IdP token and then some.
+MAX_HEADERS = 100
+MAX_HEADER_BYTES = 32 * 1024
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-def _problem(limit: int) -> bytes:
-    return json.dumps({
-        "type": "https://complaints.example/problems/body-too-large", "title": "The request body is too large",
-        "status": 413, "detail": f"Bodies are limited to {limit} bytes", "limit": limit,
-    }).encode()
+Problem = dict[str, Any]
+
+
+def _problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Problem:
+    return {"type": f"https://complaints.example/problems/{kind}", "title": title, "status": status,
+            "detail": detail, **extra}
+
+
+def _too_large(limit: int) -> Problem:
+    return _problem(413, "body-too-large", "The request body is too large", f"Bodies are limited to {limit} bytes",
+                    limit=limit)
+
+
+def _headers_too_large(headers: list[tuple[bytes, bytes]]) -> Problem | None:
+    size = sum(len(name) + len(value) for name, value in headers)
+    if len(headers) <= MAX_HEADERS and size <= MAX_HEADER_BYTES:
+        return None
+    return _problem(431, "headers-too-large", "The request's headers are too large",
+                    f"At most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes together; "
+                    f"got {len(headers)} of {size} bytes", max_headers=MAX_HEADERS, max_header_bytes=MAX_HEADER_BYTES)
+
+
+def _nul_in_url(scope: dict[str, Any]) -> Problem | None:
+    """PostgreSQL text cannot hold NUL: a query parameter with one, compared with a column, is a database
+    error (a 500) wherever it reaches SQL. No code or text of this API contains NUL, so it is refused here."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    fields = [f"query.{name}" for name, value in parse_qsl(query, keep_blank_values=True)
+              if "\x00" in name or "\x00" in value]
+    if "\x00" in scope.get("path", ""):
+        fields.insert(0, "path")
+    if not fields:
+        return None
+    return _problem(422, "validation-error", "The request has invalid fields", f"Invalid: {', '.join(fields)}",
+                    errors=[{"field": field, "message": "must not contain NUL characters"} for field in fields])
 
 
 class BodySizeLimit:
-    """ASGI middleware: checks Content-Length up front and counts the bytes of a streamed body."""
+    """ASGI middleware: checks the headers and the URL, and Content-Length up front; counts the bytes of a
+    streamed body. (Named after its first job; every service's composition root adds it.)"""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -28,36 +65,48 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = scope.get("headers") or []
+        refusal = _headers_too_large(headers) or _nul_in_url(scope)
+        if refusal is not None:
+            await _refuse(send, refusal)
+            return
+        declared = dict(headers).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await _refuse(send, _too_large(self.max_bytes))
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counting_receive() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    # Answer now: FastAPI turns any error raised while it reads a body into a 400 of its own
+                    # ("There was an error parsing the body"), so the exception never reaches us as itself.
+                    if not started and not refused:
+                        refused = True
+                        await _refuse(send, _too_large(self.max_bytes))
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 went out already; whatever the app answers to the aborted read is dropped
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+            pass  # answered in counting_receive (or the app had started its answer: nothing more to say)
 
-    async def _refuse(self, send: Any) -> None:
-        body = _problem(self.max_bytes)
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(send: Any, problem: Problem) -> None:
+    body = json.dumps(problem).encode()
+    await send({"type": "http.response.start", "status": problem["status"],
+                "headers": [(b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -127,5 +127,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI's "There was an error parsing the body": JSON its decoder gave up on (nested too deep,
+            # not UTF-8, a number too long). To the client that is malformed JSON like any other.
+            return _response(request, Problem(400, "malformed-json", "The body is not valid JSON",
+                                              errors=[{"field": "body", "message": str(exc.__cause__)}]))
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return _response(request, Problem(exc.status_code, kind, str(exc.detail)))
