@@ -43,14 +43,22 @@ def health_router(checks: dict[str, Check]) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    in_flight: dict[str, asyncio.Future[bool]] = {}
+
+    async def probe(name: str, check: Check) -> bool:
+        # One probe of a dependency at a time: while the database hangs, frequent probes would
+        # otherwise pile up blocked threads, and requests wait for the same threads.
+        if name not in in_flight or in_flight[name].done():
+            in_flight[name] = asyncio.ensure_future(check())
+            in_flight[name].add_done_callback(lambda done: done.cancelled() or done.exception())
+        try:
+            return await asyncio.wait_for(asyncio.shield(in_flight[name]), timeout=CHECK_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001 - any failure (or no answer in time) means not ready
+            return False
+
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        results = {}
-        for name, check in checks.items():
-            try:
-                results[name] = await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_SECONDS)
-            except Exception:  # noqa: BLE001 - any failure (or no answer in time) means not ready
-                results[name] = False
+        results = {name: await probe(name, check) for name, check in checks.items()}
         ready = all(results.values())
         return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
 

@@ -186,8 +186,10 @@ class Complaints(EventSourcedProjection[UUID]):
                 try:
                     self.save(numbers, complaint, *records)
                 except Exception as error:
+                    # Unsure even on a conflict: the library retries a broken-off insert itself, and
+                    # the retry of one that did commit conflicts with it. The counter is read again.
+                    unsure.append(complaint.id)
                     if not isinstance(error, IntegrityError):
-                        unsure.append(complaint.id)  # and the counter is read again from the store
                         raise
                     # Another process took the number, or this submission arrived twice: look again.
                     if attempt == 19:
