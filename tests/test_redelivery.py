@@ -4,6 +4,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 
+from complaints import kafka
 from tests.helpers import Api, complaint, metric, wait_until
 
 CONSUMERS = ("routing", "qualification", "reporting")
@@ -12,7 +13,7 @@ CONSUMERS = ("routing", "qualification", "reporting")
 async def rewind(settings, group: str) -> None:
     """Sets a consumer group's committed offsets back to the beginning, by joining the idle group."""
     consumer = AIOKafkaConsumer(settings.events_topic, bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=group, enable_auto_commit=False)
+                                group_id=kafka.group_id(settings, group), enable_auto_commit=False)
     await consumer.start()
     try:
         while not consumer.assignment():

@@ -1,9 +1,12 @@
 """The routing consumer on the real PostgreSQL and broker: exactly-once effects, dead letters."""
 
 import asyncio
+import json
 from datetime import datetime, timezone
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from complaints.follower import store_follower
 from complaints.settings import Settings
@@ -67,21 +70,39 @@ async def test_an_event_that_cannot_be_routed_goes_to_dead_letters_and_the_next_
     assert dict(letters[0].headers)["consumer"] == b"routing"
 
 
-async def test_a_poison_message_is_moved_aside_and_does_not_block_its_partition(settings: Settings):
+def poison(kind: str) -> bytes:
+    """A message that is not one of ours: undecodable, or our envelope with a type or tenant we do not know."""
+    if kind == "undecodable":
+        return b"{not a cloudevent"
+    envelope = {"specversion": "1.0", "id": "x:1", "source": "urn:elsewhere", "type": "complaints.Received",
+                "subject": "x", "sequence": "1", "tenant": "brandweer", "datacontenttype": "application/json",
+                "data": {}}
+    envelope |= {"unknown event type": {"type": "complaints.Exploded"}, "unknown tenant": {"tenant": "spookzone"}}[kind]
+    return json.dumps(envelope).encode()
+
+
+@pytest.mark.parametrize("kind, reason", [("undecodable", b""), ("unknown event type", b"complaints.Exploded"),
+                                          ("unknown tenant", b"spookzone")])
+async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_block_its_partition(
+        settings: Settings, kind: str, reason: bytes):
     from complaints.kafka import ensure_topics
 
     await ensure_topics(settings)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
     await producer.start()
-    await producer.send_and_wait(settings.events_topic, b"{not a cloudevent", key=b"x", partition=0)
+    await producer.send_and_wait(settings.events_topic, poison(kind), key=b"x", partition=0,
+                                 headers=[("content-type", b"application/cloudevents+json; charset=UTF-8")])
     await producer.stop()
     store = Complaints(settings)
     settings = settings.model_copy(update={"catch_up_interval_seconds": 60.0})  # only the broker wakes it
+    dead_before = REGISTRY.get_sample_value("consumer_dead_letters_total", {"consumer": "routing"}) or 0
     follower = store_follower(settings, Routing(settings), "routing")
     task = asyncio.create_task(follower.run())
     try:
         letters = await dead_letters(settings, 1)
-        assert letters and letters[0].value == b"{not a cloudevent"
+        assert letters and letters[0].value == poison(kind)
+        assert reason in dict(letters[0].headers)["reason"], dict(letters[0].headers)
+        assert REGISTRY.get_sample_value("consumer_dead_letters_total", {"consumer": "routing"}) == dead_before + 1
         case = receive(store, load_tenants()["brandweer"])
         from complaints.cloudevents import to_message
 

@@ -9,6 +9,7 @@ in one partition, in order.
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -59,7 +60,13 @@ def to_message(domain_event: Any, notification_id: int) -> KafkaMessage:
     return message._replace(headers={"content-type": b"application/cloudevents+json; charset=UTF-8"})
 
 
-def sequence_of(value: bytes, headers: dict[str, bytes]) -> int:
-    """The notification id a message carries; raises on anything that is not our envelope."""
+def sequence_of(value: bytes, headers: dict[str, bytes], *, types: Collection[str] | None = None,
+                tenants: Collection[str] | None = None) -> int:
+    """The notification id a message carries; raises on anything that is not our envelope, naming
+    what is wrong (also an event type or a tenant outside the given ones)."""
     event = from_structured(KafkaMessage(headers=headers, key=None, value=value))
+    if types is not None and event["type"] not in types:
+        raise ValueError(f"unknown event type {event['type']!r}")
+    if tenants is not None and event.get("tenant") not in tenants:
+        raise ValueError(f"unknown tenant {event.get('tenant')!r}")
     return int(event["sequence"])

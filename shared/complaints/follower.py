@@ -24,9 +24,10 @@ from prometheus_client import Counter, Gauge
 
 from complaints import kafka
 from complaints.retries import transient, until_available
-from complaints.cloudevents import event_id, sequence_of, to_message
+from complaints.cloudevents import TYPE_PREFIX, event_id, sequence_of, to_message
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.tenants import load_tenants
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved 
 Apply = Callable[[Any, Tracking], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
+EVENT_TYPES = frozenset(TYPE_PREFIX + topic.rsplit(".", 1)[-1] for topic in COMPLAINT_EVENT_TOPICS)
 DRAIN_SECONDS = 10.0  # on shutdown, how long the event in hand may take to commit
 
 
@@ -63,6 +65,7 @@ class Follower:
         self.apply = apply
         self.skip = skip
         self.load_position = load_position
+        self.tenants = frozenset(load_tenants(settings.tenants_dir))  # a message of another tenant is not ours
         self.position = 0
         self.head = 0
         self.broker_connected = False
@@ -94,7 +97,7 @@ class Follower:
                 await self._listen_once()
 
     async def _listen_once(self) -> None:
-        consumer = kafka.consumer(self.settings, group_id=self.name)
+        consumer = kafka.consumer(self.settings, group_id=kafka.group_id(self.settings, self.name))
         try:
             await consumer.start()
             self.broker_connected = True
@@ -119,7 +122,7 @@ class Follower:
 
     async def _sequence(self, message: Any) -> int:
         try:
-            return sequence_of(message.value, {k: v for k, v in message.headers})
+            return sequence_of(message.value, dict(message.headers), types=EVENT_TYPES, tenants=self.tenants)
         except Exception as exc:  # noqa: BLE001 - a poison message must not block its partition
             log.error(
                 "unreadable message moved to dead letters",

@@ -30,6 +30,12 @@ def producer(settings: Settings) -> AIOKafkaProducer:
     )
 
 
+def group_id(settings: Settings, consumer_name: str) -> str:
+    """A consumer's group on the events topic. Named after both: the bundled broker never completes a
+    rebalance of a group whose members move to another topic (as each test's own topics do)."""
+    return f"{consumer_name}@{settings.events_topic}"
+
+
 def consumer(settings: Settings, group_id: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         settings.events_topic,

@@ -43,11 +43,11 @@ def _log_retry(state: RetryCallState) -> None:
 
 def until_available(retry_on: Callable[[BaseException], bool] = transient) -> AsyncRetrying:
     """For workers: retry for as long as the process runs, backing off to 5 s between tries."""
-    return AsyncRetrying(retry=retry_if_exception(retry_on), wait=wait_exponential_jitter(initial=0.2, max=5),
+    return AsyncRetrying(retry=retry_if_exception(retry_on), wait=wait_exponential_jitter(multiplier=0.2, max=5),
                          before_sleep=_log_retry, reraise=True)
 
 
 def for_a_request() -> Retrying:
     """For a request's store calls: a few seconds, then the error goes up (and becomes a 503)."""
     return Retrying(retry=retry_if_exception(store_unavailable), stop=stop_after_delay(REQUEST_PATIENCE_SECONDS),
-                    wait=wait_exponential_jitter(initial=0.1, max=1), before_sleep=_log_retry, reraise=True)
+                    wait=wait_exponential_jitter(multiplier=0.1, max=1), before_sleep=_log_retry, reraise=True)
