@@ -20,7 +20,8 @@ async def wire(settings: Settings) -> Wiring:
     projection = CaseProjection(engine, load_tenants(settings.tenants_dir))
     await projection.create_tables()
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
-                        apply=projection.apply, skip=projection.skip, load_position=projection.position)
+                        apply=projection.apply, skip=projection.skip, load_position=projection.position,
+                        apply_batch=projection.apply_batch)
 
     async def read_model() -> bool:
         async with engine.connect() as conn:

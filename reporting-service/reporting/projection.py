@@ -136,7 +136,11 @@ class CaseProjection(SqlProjection):
                 await conn.run_sync(self.table.create, checkfirst=True)
 
     async def fold(self, session: AsyncSession, events: list[tuple[Any, int]]) -> None:
-        """Applies a batch in memory and writes each touched row once (the fast path of a rebuild)."""
+        """Applies a batch in memory and writes each touched row once (a rebuild's batches, and the
+        live consumer's). The position first: it locks out another instance applying the same events."""
+        if not events:
+            return
+        await self._advance(session, Tracking(self.name, events[-1][1]), refuse_old=True, first=events[0][1])
         ids = {str(event.originator_id) for event, _ in events}
         existing = (await session.execute(select(self.table).where(self.table.c.case_id.in_(ids)))).mappings()
         rows = {row["case_id"]: dict(row) for row in existing}
@@ -151,8 +155,11 @@ class CaseProjection(SqlProjection):
             await session.execute(delete(self.table).where(self.table.c.case_id.in_(ids)))
             columns = [c.name for c in self.table.columns]
             await session.execute(insert(self.table), [{c: row.get(c) for c in columns} for row in touched])
-        if events:
-            await self._advance(session, Tracking(self.name, events[-1][1]), refuse_old=True)
+
+    async def apply_batch(self, events: list[tuple[Any, int]]) -> None:
+        """Applies consecutive events (with their notification ids) and the position in one transaction."""
+        async with self.sessions.begin() as session:
+            await self.fold(session, events)
 
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__

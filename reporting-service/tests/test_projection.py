@@ -72,3 +72,30 @@ async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(settings: 
     summary = await row(projection, case.id)
     assert (summary["team"], summary["category"], summary["status"], summary["events_applied"]) == \
         ("financien", "facturatie", "routed", 4)
+
+
+async def test_a_batch_overlapping_what_was_applied_is_refused_whole_and_the_follower_applies_the_rest_once(
+        settings: Settings, projection: CaseProjection):
+    from complaints.follower import Follower
+    from complaints.store import COMPLAINT_EVENT_TOPICS
+
+    store, case, _, _ = received(settings)
+    case.add_note(text="gebeld", actor="handler@brandweer", at=datetime(2023, 1, 13, tzinfo=timezone.utc))
+    case.add_note(text="nogmaals", actor="handler@brandweer", at=datetime(2023, 1, 14, tzinfo=timezone.utc))
+    store.save(case)
+    notifications = store.recorder.select_notifications(start=1, limit=100, topics=COMPLAINT_EVENT_TOPICS)
+    events = [(store.mapper.to_domain_event(n), n.id) for n in notifications]
+    assert len(events) == 3
+
+    await projection.apply(*events[0][:1], Tracking("reporting", events[0][1]))  # one applied already...
+    with pytest.raises(IntegrityError):  # ...so a batch from the start would apply it twice
+        await projection.apply_batch(events)
+    assert (await row(projection, case.id))["events_applied"] == 1
+
+    # A follower that thinks it is at the start (a second instance) falls back to one at a time.
+    follower = Follower(name="reporting", settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+                        apply=projection.apply, skip=projection.skip, load_position=projection.position,
+                        apply_batch=projection.apply_batch)
+    await follower.catch_up()
+    assert (await row(projection, case.id))["events_applied"] == 3
+    assert await projection.position() == events[-1][1]

@@ -40,6 +40,7 @@ DUPLICATES = Counter("consumer_duplicates_total", "Events found already applied"
 DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved to the dead-letter topic", ["consumer"])
 
 Apply = Callable[[Any, Tracking], Awaitable[None]]
+ApplyBatch = Callable[[list[tuple[Any, int]]], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
 EVENT_TYPES = frozenset(TYPE_PREFIX + topic.rsplit(".", 1)[-1] for topic in COMPLAINT_EVENT_TOPICS)
@@ -57,6 +58,7 @@ class Follower:
         apply: Apply,
         skip: Callable[[Tracking], Awaitable[None]],
         load_position: LoadPosition,
+        apply_batch: ApplyBatch | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -65,6 +67,7 @@ class Follower:
         self.apply = apply
         self.skip = skip
         self.load_position = load_position
+        self.apply_batch = apply_batch
         self.tenants = frozenset(load_tenants(settings.tenants_dir))  # a message of another tenant is not ours
         self.position = 0
         self.head = 0
@@ -181,10 +184,12 @@ class Follower:
                 self.store.recorder.select_notifications,
                 start=self.position + 1, limit=BATCH, stop=target, topics=self.topics,
             )
-            for notification in notifications:
-                if notification.id > self.position:  # another instance may have moved it on (see `_process`)
-                    await self._process(notification)
-                    await self._advance(notification.id)
+            waiting = [n for n in notifications if n.id > self.position]  # another instance may be ahead
+            if not await self._process_batch(waiting):
+                for notification in waiting:
+                    if notification.id > self.position:
+                        await self._process(notification)
+                        await self._advance(notification.id)
             if len(notifications) < BATCH:
                 await self._advance(target)
 
@@ -193,6 +198,22 @@ class Follower:
             self.position = max(self.position, notification_id)
             self._advanced.notify_all()
         POSITION.labels(self.name).set(self.position)
+
+    async def _process_batch(self, notifications: list[Notification]) -> bool:
+        """Applies the events in one transaction where the consumer can; False if it did not (then each
+        is applied on its own, which sorts out a duplicate or a bad event without losing the others)."""
+        if self.apply_batch is None or len(notifications) < 2:
+            return False
+        try:
+            await _drained(self.apply_batch([(self.store.mapper.to_domain_event(n), n.id) for n in notifications]))
+        except Exception as exc:
+            if transient(exc):
+                raise
+            log.info("batch not applied, one event at a time", extra={"consumer": self.name, "error": repr(exc)})
+            return False
+        APPLIED.labels(self.name).inc(len(notifications))
+        await self._advance(notifications[-1].id)
+        return True
 
     async def _process(self, notification: Notification) -> None:
         domain_event = self.store.mapper.to_domain_event(notification)

@@ -91,11 +91,14 @@ class SqlProjection:
         async with self.sessions.begin() as session:
             await self._advance(session, tracking, refuse_old=False)
 
-    async def _advance(self, session: AsyncSession, tracking: Tracking, *, refuse_old: bool) -> None:
+    async def _advance(self, session: AsyncSession, tracking: Tracking, *, refuse_old: bool,
+                       first: int | None = None) -> None:
+        """Moves the position to `tracking`; with `refuse_old`, refuses if the position is already at
+        `first` (a batch's first event) or beyond: some of what is being applied was applied before."""
         position = await session.get(ProjectionTracking, self.name, with_for_update=True)
         if position is None:
             session.add(ProjectionTracking(application_name=self.name, notification_id=tracking.notification_id))
+        elif refuse_old and position.notification_id >= (first or tracking.notification_id):
+            raise IntegrityError(f"{self.name} already at {position.notification_id}")
         elif position.notification_id < tracking.notification_id:
             position.notification_id = tracking.notification_id
-        elif refuse_old:
-            raise IntegrityError(f"{self.name} already at {position.notification_id}")
