@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -27,6 +28,8 @@ from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
 log = logging.getLogger(__name__)
 NAME = "relay"
 BATCH = 500
+TOPIC_CHECK_SECONDS = 5.0
+LAG_INTERVAL_SECONDS = 1.0
 
 POSITION = Gauge("relay_position", "Last notification id published and acknowledged")
 LAG_EVENTS = Gauge("relay_lag_events", "Complaint events in the store not yet published (counted up to 500)")
@@ -39,6 +42,7 @@ class Outbox:
         self.store = store
         self.position = 0
         self._producer: Any = None
+        self._topics_checked = 0.0
 
     async def run(self) -> None:
         # Whatever breaks (the store's subscription, the broker), start again from the saved position.
@@ -56,6 +60,7 @@ class Outbox:
         subscription = ApplicationSubscription(self.store, gt=self.position, topics=COMPLAINT_EVENT_TOPICS)
         pump = threading.Thread(target=_pump, args=(subscription, queue, loop), daemon=True, name="relay-pump")
         pump.start()
+        lag = asyncio.create_task(self._measure_lag())
         try:
             while True:
                 item = await queue.get()
@@ -73,13 +78,19 @@ class Outbox:
                 await asyncio.to_thread(self.store.recorder.insert_tracking, Tracking(NAME, acknowledged))
                 self.position = acknowledged  # what is saved, not merely sent
                 POSITION.set(self.position)
-                # Counted in complaint events: the store's head may be another aggregate's
-                # event (a case-number counter, an idempotency key) that is never published.
-                waiting = await asyncio.to_thread(self.store.recorder.select_notifications, start=self.position + 1,
-                                                  limit=BATCH, topics=COMPLAINT_EVENT_TOPICS)
-                LAG_EVENTS.set(len(waiting))
         finally:
+            lag.cancel()
             subscription.stop()
+
+    async def _measure_lag(self) -> None:
+        """Once a second, not per batch (a query per batch cost as much as publishing it). Counted in
+        complaint events: the store's head may be another aggregate's event (a case-number counter,
+        an idempotency key) that is never published."""
+        while True:
+            waiting = await asyncio.to_thread(self.store.recorder.select_notifications, start=self.position + 1,
+                                              limit=BATCH, topics=COMPLAINT_EVENT_TOPICS)
+            LAG_EVENTS.set(len(waiting))
+            await asyncio.sleep(LAG_INTERVAL_SECONDS)
 
     async def _publish(self, batch: list[tuple[Any, Tracking]]) -> None:
         """Sends the batch until the broker acknowledges all of it (the broker may be away: keep the batch)."""
@@ -91,13 +102,16 @@ class Outbox:
                     await self._drop_producer()
                     raise
         PUBLISHED.inc(len(batch))
-        log.info("published", extra={"count": len(batch), "last_event_id": event_id(batch[-1][0]),
+        log.debug("published", extra={"count": len(batch), "last_event_id": event_id(batch[-1][0]),
                                      "notification_id": batch[-1][1].notification_id})
 
     async def _send(self, batch: list[tuple[Any, Tracking]]) -> None:
-        # Every batch: a broker that restarted empty would otherwise auto-create
-        # the topic with its own defaults (the bundled broker does).
-        await kafka.ensure_topics(self.settings)
+        # A broker that restarted empty would auto-create the topic with its own defaults (the
+        # bundled broker does), so the topics are checked with every new producer and every few
+        # seconds; not with every batch: an admin connection per batch cost more than the batch.
+        if self._producer is None or time.monotonic() - self._topics_checked > TOPIC_CHECK_SECONDS:
+            await kafka.ensure_topics(self.settings)
+            self._topics_checked = time.monotonic()
         if self._producer is None:
             self._producer = kafka.producer(self.settings)
             await self._producer.start()
