@@ -10,6 +10,7 @@ the load; the defaults keep each scenario well under a minute on two cores.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,12 +78,23 @@ def kill_one_of_two(chaos: Chaos) -> None:
         chaos.stack.kill(service)
 
 
+def stop_consumers_gracefully(chaos: Chaos) -> None:
+    """SIGTERM mid-load, as a deployment does: each finishes the event in hand and exits by itself."""
+    for name in SECOND_INSTANCES:
+        process = chaos.stack.processes.pop(name)
+        process.send_signal(signal.SIGTERM)
+        # uvicorn ends by re-raising the signal it handled; -SIGKILL or a timeout would mean no clean stop.
+        assert process.wait(timeout=20) in (0, -signal.SIGTERM), f"{name} did not stop cleanly"
+    chaos.stack.start(*SECOND_INSTANCES)
+
+
 FAULTS: dict[str, Callable[[Chaos], None]] = {
     **{f"kill -9 {service}": kill_and_restart(service)
        for service in ("intake", "relay", "routing", "qualification", "reporting")},
     "broker replaced by an empty one": replace_broker,
     "postgres restarted": restart_postgres,
     "two consumers per group, one killed": kill_one_of_two,
+    "consumers stopped gracefully and restarted": stop_consumers_gracefully,
 }
 
 
