@@ -41,6 +41,15 @@ def broker() -> Iterator[Broker]:
 
 
 @pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[dict]:
+    """A broker of this test's own, to stop and replace: {"broker": Broker, "port": int}."""
+    port = free_port()
+    holder = {"broker": start_broker(port, log_path=tmp_path / "broker.log"), "port": port}
+    yield holder
+    holder["broker"].stop()
+
+
+@pytest.fixture
 def database_url(postgres: Postgres) -> str:
     return postgres.create_database(f"t{os.getpid()}_{next(_names)}")
 

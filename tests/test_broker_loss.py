@@ -1,26 +1,16 @@
 """The broker is a transport: when it loses its memory, the store still has everything."""
 
 import asyncio
-from pathlib import Path
 from uuid import UUID
 
-import pytest
 from aiokafka import AIOKafkaConsumer
 
 from complaints.cloudevents import sequence_of
 from complaints.store import Complaints
 from conftest import stack_env
-from launcher.infra import free_port, start_broker
+from launcher.infra import start_broker
 from launcher.stack import Stack
 from tests.helpers import Api, complaint, metric, wait_until
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    port = free_port()
-    holder = {"broker": start_broker(port, log_path=tmp_path / "broker.log"), "port": port}
-    yield holder
-    holder["broker"].stop()
 
 
 async def sequences_on(bootstrap: str, topic: str) -> set[int]:

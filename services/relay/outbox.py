@@ -21,7 +21,7 @@ from prometheus_client import Counter, Gauge
 
 from complaints import kafka
 from complaints.cloudevents import event_id, to_message
-from complaints.retries import until_available
+from complaints.retries import any_error, until_available
 from complaints.settings import Settings
 from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
 
@@ -46,7 +46,7 @@ class Outbox:
 
     async def run(self) -> None:
         # Whatever breaks (the store's subscription, the broker), start again from the saved position.
-        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+        async for attempt in until_available(retry_on=any_error):
             with attempt:
                 try:
                     self.position = await asyncio.to_thread(self.store.recorder.max_tracking_id, NAME) or 0
@@ -94,7 +94,7 @@ class Outbox:
 
     async def _publish(self, batch: list[tuple[Any, Tracking]]) -> None:
         """Sends the batch until the broker acknowledges all of it (the broker may be away: keep the batch)."""
-        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+        async for attempt in until_available(retry_on=any_error):
             with attempt:
                 try:
                     await self._send(batch)

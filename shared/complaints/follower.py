@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from prometheus_client import Counter, Gauge
 
 from complaints import kafka
-from complaints.retries import transient, until_available
+from complaints.retries import any_error, transient, until_available
 from complaints.cloudevents import TYPE_PREFIX, event_id, sequence_of, to_message
 from complaints.settings import Settings
 from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
@@ -95,7 +95,7 @@ class Follower:
 
     async def _listen(self) -> None:
         """Hears of new events from the broker; reconnects for as long as it runs (the store still serves)."""
-        async for attempt in until_available(retry_on=lambda error: isinstance(error, Exception)):
+        async for attempt in until_available(retry_on=any_error):
             with attempt:
                 await self._listen_once()
 

@@ -35,6 +35,11 @@ def transient(error: BaseException) -> bool:
     return store_unavailable(error) or isinstance(error, KafkaError)
 
 
+def any_error(error: BaseException) -> bool:
+    """For loops that must outlive any failure of what they reconnect to (cancellation still ends them)."""
+    return isinstance(error, Exception)
+
+
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     log.warning("unavailable, retrying", extra={"attempt": state.attempt_number, "error": repr(error),

@@ -17,19 +17,31 @@ import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import httpx
 import psycopg
 
+from complaints.settings import Settings
 from launcher.stack import Stack
 from tests.helpers import complaint
 
 EVENT = "complaints.domain:Complaint."
 PAST = timedelta(days=70)  # beyond any window (the ceiling is 45 days): the deadline has passed
+
+
+def intake_key(settings: Settings) -> dict[str, str]:
+    """The city system's headers: an intake key of the fire zone, issued in this settings' store."""
+    from complaints.auth import Credentials
+    from complaints.store import Complaints
+
+    store = Complaints(settings)
+    try:
+        return {"X-API-Key": Credentials(store, settings).issue_key(name="city", tenant="brandweer", role="intake")}
+    finally:
+        store.close()
 
 
 @dataclass
@@ -51,21 +63,25 @@ class Load:
         self._pool = ThreadPoolExecutor(max_workers=64)
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._posts: list[Future[None]] = []
 
     def start(self) -> Load:
         self._thread.start()
         return self
 
     def wait(self) -> None:
+        """Waits for every post; an unexpected answer fails here (a worker thread's error would be lost)."""
         self._thread.join()
         self._pool.shutdown(wait=True)
         self._client.close()
+        for post in self._posts:
+            post.result()
 
     def _run(self) -> None:
         started, n = time.monotonic(), 0
         while (due := started + n / self.rate) < started + self.seconds:
             time.sleep(max(0.0, due - time.monotonic()))
-            self._pool.submit(self._post, n)
+            self._posts.append(self._pool.submit(self._post, n))
             n += 1
 
     def _post(self, n: int) -> None:

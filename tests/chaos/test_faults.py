@@ -21,7 +21,7 @@ from complaints.settings import Settings
 from conftest import stack_env
 from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
 from launcher.stack import Stack
-from tests.chaos.harness import Load, settle
+from tests.chaos.harness import Load, intake_key, settle
 
 RATE = float(os.environ.get("CHAOS_RATE", "40"))
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "8"))
@@ -96,17 +96,6 @@ FAULTS: dict[str, Callable[[Chaos], None]] = {
     "two consumers per group, one killed": kill_one_of_two,
     "consumers stopped gracefully and restarted": stop_consumers_gracefully,
 }
-
-
-def intake_key(settings: Settings) -> dict[str, str]:
-    from complaints.auth import Credentials
-    from complaints.store import Complaints
-
-    store = Complaints(settings)
-    try:
-        return {"X-API-Key": Credentials(store, settings).issue_key(name="city", tenant="brandweer", role="intake")}
-    finally:
-        store.close()
 
 
 @pytest.fixture

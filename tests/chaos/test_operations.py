@@ -16,9 +16,9 @@ import pytest
 from complaints.settings import Settings
 from complaints.store import Complaints
 from conftest import stack_env
-from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
+from launcher.infra import Postgres, start_broker, start_postgres
 from launcher.stack import Stack
-from tests.chaos.test_faults import intake_key
+from tests.chaos.harness import intake_key
 from tests.helpers import complaint, wait_until
 
 CONSUMERS = ("relay", "routing", "qualification", "reporting")
@@ -33,14 +33,6 @@ def own_postgres() -> Iterator[Postgres]:
     pg = start_postgres()
     yield pg
     pg.stop()
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[dict]:
-    port = free_port()
-    holder = {"broker": start_broker(port, log_path=tmp_path / "broker.log"), "port": port}
-    yield holder
-    holder["broker"].stop()
 
 
 def running(settings: Settings, tmp_path: Path) -> Stack:
