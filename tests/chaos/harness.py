@@ -138,6 +138,9 @@ class Ledger:
 
 def count(database_url: str, load: Load) -> Ledger:
     with psycopg.connect(database_url) as conn:
+        # One snapshot for the store and the read models: read apart, the projection can already
+        # hold events committed after the store was read, and look applied twice.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         events: dict[str, Counter[str]] = {}
         versions: dict[str, int] = {}
         for case_id, topic, version in conn.execute(
