@@ -26,7 +26,7 @@ from complaints.tenants import load_tenants
 from reporting.projection import LIVE, CaseProjection, summaries_table
 
 PREFIX = "rebuild:"
-BATCH = 2000
+BATCH = 5000
 
 
 async def _unfinished(projection_engine: Any) -> str | None:
@@ -37,9 +37,12 @@ async def _unfinished(projection_engine: Any) -> str | None:
 
 
 async def _events(store: Complaints, after: int, stop: int) -> list[tuple[Any, int]]:
-    notifications = await asyncio.to_thread(store.recorder.select_notifications, start=after + 1, limit=BATCH,
-                                            stop=stop, topics=COMPLAINT_EVENT_TOPICS)
-    return [(store.mapper.to_domain_event(n), n.id) for n in notifications]
+    def read() -> list[tuple[Any, int]]:
+        notifications = store.recorder.select_notifications(start=after + 1, limit=BATCH, stop=stop,
+                                                            topics=COMPLAINT_EVENT_TOPICS)
+        return [(store.mapper.to_domain_event(n), n.id) for n in notifications]
+
+    return await asyncio.to_thread(read)
 
 
 async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_batches: int | None = None) -> str:
@@ -59,16 +62,22 @@ async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_
         with tqdm(total=head, initial=position, unit="event", desc=f"rebuild {LIVE}", disable=not show_progress,
                   file=sys.stderr) as bar:
             batches = 0
-            while position < head:
-                events = await _events(store, position, head)
-                async with building.sessions.begin() as session:
-                    await building.fold(session, events)
-                position = events[-1][1] if events else head
-                bar.n = position
-                bar.refresh()
-                batches += 1
-                if stop_after_batches is not None and batches >= stop_after_batches:
-                    raise KeyboardInterrupt("rebuild interrupted on purpose")
+            ahead = asyncio.ensure_future(_events(store, position, head))
+            try:
+                while position < head:
+                    events = await ahead
+                    position = events[-1][1] if events else head
+                    # The next batch is read and decoded while this one is written.
+                    ahead = asyncio.ensure_future(_events(store, position, head))
+                    async with building.sessions.begin() as session:
+                        await building.fold(session, events)
+                    bar.n = position
+                    bar.refresh()
+                    batches += 1
+                    if stop_after_batches is not None and batches >= stop_after_batches:
+                        raise KeyboardInterrupt("rebuild interrupted on purpose")
+            finally:
+                await asyncio.gather(ahead, return_exceptions=True)  # its thread still uses the store
         await _swap(store, live, building, position)
         return name
     finally:
