@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 import httpx
 from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 
 from bench.measure import percentiles, rate, rss_mb
 from complaints.auth import Credentials
@@ -72,46 +73,61 @@ async def _peak(url: str, headers: dict[str, str], clients: int, seconds: float)
         return rate(done, time.perf_counter() - start)
 
 
-async def _steady(stack: Stack, headers: dict[str, str], manager: dict[str, str], per_second: float,
+async def _steady(stack: Stack, headers: dict[str, str], database_url: str, per_second: float,
                   seconds: float) -> dict[str, Any]:
-    """Open-loop load at a fixed rate; every 5th case is followed until routed, due and projected."""
+    """Open-loop load at a fixed rate; every case is watched until routed with a due date, and projected.
+
+    The watcher reads the store and the read model directly, every 20 ms, for all cases in flight at
+    once: the same tables the APIs read, without adding load (an HTTP poll per case every few ms was
+    itself several hundred requests a second, on the processes being measured)."""
     url = f"{stack.url('intake')}/v1/tenants/brandweer/complaints"
     latencies: list[float] = []
-    e2e: dict[str, list[float]] = {"routed_and_due": [], "projected": []}
+    accepted: dict[str, float] = {}
+    e2e: dict[str, dict[str, float]] = {"routed_and_due": {}, "projected": {}}
+    sending = True
 
-    async def follow(http: httpx.AsyncClient, case_id: str, accepted: float) -> None:
-        routed = projected = None
-        deadline = accepted + 30
-        while time.perf_counter() < deadline and (routed is None or projected is None):
-            if routed is None and (await http.get(f"{url}/{case_id}", headers=headers)).json().get("due_date"):
-                routed = time.perf_counter() - accepted
-            if projected is None:
-                view = await http.get(f"{stack.url('reporting')}/v1/tenants/brandweer/cases/{case_id}", headers=manager)
-                if view.status_code == 200 and view.json()["due_date"]:
-                    projected = time.perf_counter() - accepted
-            await asyncio.sleep(0.01)
-        if routed is not None:
-            e2e["routed_and_due"].append(routed)
-        if projected is not None:
-            e2e["projected"].append(projected)
+    async def watch() -> None:
+        conn = await asyncpg.connect(database_url)
+        queries = {
+            "routed_and_due": "SELECT originator_id::text FROM complaints_events WHERE originator_id = ANY($1::uuid[])"
+                              f" AND topic = '{get_topic(Complaint.ClockStarted)}'",
+            "projected": "SELECT case_id FROM case_summaries WHERE case_id = ANY($1::text[]) AND due_date IS NOT NULL",
+        }
+        try:
+            while sending or any(len(seen) < len(accepted) for seen in e2e.values()):
+                for name, query in queries.items():
+                    waiting = [c for c, at in accepted.items() if c not in e2e[name] and time.perf_counter() - at < 30]
+                    if waiting:
+                        now = time.perf_counter()
+                        for (case_id,) in await conn.fetch(query, waiting):
+                            e2e[name][case_id] = now - accepted[case_id]
+                if not sending and all(time.perf_counter() - at >= 30 for at in accepted.values()):
+                    break  # what is still missing after 30 s is reported as missing
+                await asyncio.sleep(0.02)
+        finally:
+            await conn.close()
 
-    async def one(http: httpx.AsyncClient, n: int) -> None:
+    async def one(http: httpx.AsyncClient) -> None:
         start = time.perf_counter()
         response = await http.post(url, json=BODY, headers=headers)
         latencies.append(time.perf_counter() - start)
-        if response.status_code == 201 and n % 5 == 0:
-            await follow(http, response.json()["case_id"], time.perf_counter())
+        if response.status_code == 201:
+            accepted[response.json()["case_id"]] = time.perf_counter()
 
+    watcher = asyncio.create_task(watch())
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as http:
         tasks, n, start = [], 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
-            tasks.append(asyncio.create_task(one(http, n)))
+            tasks.append(asyncio.create_task(one(http)))
             n += 1
             await asyncio.sleep(max(0.0, start + n / per_second - time.perf_counter()))
         await asyncio.gather(*tasks)
-    return {"rate_per_s": per_second, "requests": n, "latency_ms": percentiles(latencies),
-            "e2e_routed_and_due_ms": percentiles(e2e["routed_and_due"]),
-            "e2e_projected_ms": percentiles(e2e["projected"])}
+    sending = False
+    await watcher
+    return {"rate_per_s": per_second, "requests": n, "accepted": len(accepted),
+            "latency_ms": percentiles(latencies),
+            **{f"e2e_{name}_ms": {**percentiles(list(seen.values())), "missing": len(accepted) - len(seen)}
+               for name, seen in e2e.items()}}
 
 
 def _settle(stack: Stack, store: Complaints, timeout: float = 300) -> float:
@@ -301,8 +317,6 @@ def run(size: str) -> dict[str, Any]:
         store = Complaints(settings)
         credentials = Credentials(store, settings)
         key = {"X-API-Key": credentials.issue_key(name="bench", tenant="brandweer", role="intake")}
-        manager = {"Authorization": "Bearer " + credentials.token_for(subject="bench", tenants=["brandweer", "stad"],
-                                                                      roles=["manager"])}
         try:
             results["rss_at_rest_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
             url = f"{stack.url('intake')}/v1/tenants/brandweer/complaints"
@@ -312,7 +326,7 @@ def run(size: str) -> dict[str, Any]:
             settled = _settle(stack, store)
             results["catch_up_after_peak_s"] = settled
             log(f"consumers caught up {settled}s after the peak; steady at half of {peak}/s")
-            steady = asyncio.run(_steady(stack, key, manager, max(peak / 2, 1), scale["seconds"]))
+            steady = asyncio.run(_steady(stack, key, settings.database_url, max(peak / 2, 1), scale["seconds"]))
             log("raw limits")
             es = _raw_eventsourcing(pg.create_database("bench_es"), scale["clients"], scale["seconds"])
             insert = asyncio.run(_raw_insert(pg.create_database("bench_insert"), scale["clients"], scale["seconds"]))
@@ -359,8 +373,11 @@ def verdicts(r: dict[str, Any]) -> list[dict[str, Any]]:
         ("open-overdue report p95 (ms)", r["queries"]["open_overdue"]["p95"], "<", TARGETS["query_p95_ms"]),
         ("largest RSS at rest (MB)", max(v for v in r["rss_at_rest_mb"].values() if v), "<", TARGETS["rss_at_rest_mb"]),
     ]
+    # A case that never arrived within 30 s fails the end-to-end targets whatever the percentiles say.
+    complete = not half["e2e_routed_and_due_ms"].get("missing") and not half["e2e_projected_ms"].get("missing")
     return [{"measure": name, "value": value, "target": f"{op} {target}",
-             "met": value is not None and (value >= target if op == ">=" else value < target)}
+             "met": value is not None and (value >= target if op == ">=" else value < target)
+             and (complete or "end-to-end" not in name)}
             for name, value, op, target in checks]
 
 

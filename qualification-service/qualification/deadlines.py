@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from sqlalchemy import Boolean, Date, Index, String, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,7 @@ from complaints.store import CaseProcess, StaleVersion
 from complaints.windows import counts, window_for
 
 log = logging.getLogger(__name__)
+UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # Every event that can change a case's due date or whether it is still open.
 TOPICS = tuple(get_topic(getattr(Complaint, name)) for name in (
     "ClockStarted", "InformationRequested", "InformationReceived", "WindowExtended", "Answered", "Closed",
@@ -69,13 +71,12 @@ class DeadlineIndex(SqlProjection):
         case: Complaint = await asyncio.to_thread(self.store.get, event.originator_id)
         if case.due_date is None:
             return
-        row = await session.get(Deadline, str(case.id))
-        if row is None:
-            row = Deadline(case_id=str(case.id), tenant=case.tenant)
-            session.add(row)
-        row.due_date, row.open, row.warn_on = case.due_date, case.is_open, warn_on(self.store, case)
-        row.warned_for = case.due_date if f"approaching:{case.due_date}" in case.deadline_events else None
-        row.breached_for = case.due_date if f"breached:{case.due_date}" in case.deadline_events else None
+        row = {"tenant": case.tenant, "due_date": case.due_date, "open": case.is_open,
+               "warn_on": warn_on(self.store, case),
+               "warned_for": case.due_date if f"approaching:{case.due_date}" in case.deadline_events else None,
+               "breached_for": case.due_date if f"breached:{case.due_date}" in case.deadline_events else None}
+        upsert = UPSERT[session.bind.dialect.name](Deadline).values(case_id=str(case.id), **row)
+        await session.execute(upsert.on_conflict_do_update(index_elements=["case_id"], set_=row))
 
     async def due(self, today: date) -> list[Deadline]:
         async with self.sessions() as session:

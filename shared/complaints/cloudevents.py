@@ -61,12 +61,20 @@ def to_message(domain_event: Any, notification_id: int) -> KafkaMessage:
 
 
 def sequence_of(value: bytes, headers: dict[str, bytes], *, types: Collection[str] | None = None,
-                tenants: Collection[str] | None = None) -> int:
+                tenants: Collection[str] | None = None, wanted: Collection[str] | None = None) -> int:
     """The notification id a message carries; raises on anything that is not our envelope, naming
-    what is wrong (also an event type or a tenant outside the given ones)."""
+    what is wrong (also an event type or a tenant outside the given ones). 0 for a valid event of a
+    type outside `wanted` (one the consumer does not apply)."""
     event = from_structured(KafkaMessage(headers=headers, key=None, value=value))
     if types is not None and event["type"] not in types:
         raise ValueError(f"unknown event type {event['type']!r}")
     if tenants is not None and event.get("tenant") not in tenants:
         raise ValueError(f"unknown tenant {event.get('tenant')!r}")
+    if wanted is not None and event["type"] not in wanted:
+        return 0
     return int(event["sequence"])
+
+
+def event_type(topic: str) -> str:
+    """The CloudEvents type of a stored event topic (`complaints.domain:Complaint.Received`)."""
+    return TYPE_PREFIX + topic.rsplit(".", 1)[-1]

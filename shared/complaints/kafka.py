@@ -44,6 +44,7 @@ def consumer(settings: Settings, group_id: str) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
 
 

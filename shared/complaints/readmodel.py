@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import BigInteger, Connection, String, select, text
+from sqlalchemy import BigInteger, Connection, String, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -95,10 +95,13 @@ class SqlProjection:
                        first: int | None = None) -> None:
         """Moves the position to `tracking`; with `refuse_old`, refuses if the position is already at
         `first` (a batch's first event) or beyond: some of what is being applied was applied before."""
-        position = await session.get(ProjectionTracking, self.name, with_for_update=True)
+        tracked = ProjectionTracking.__table__
+        this = tracked.c.application_name == self.name
+        position = await session.scalar(select(tracked.c.notification_id).where(this).with_for_update())
         if position is None:
-            session.add(ProjectionTracking(application_name=self.name, notification_id=tracking.notification_id))
-        elif refuse_old and position.notification_id >= (first or tracking.notification_id):
-            raise IntegrityError(f"{self.name} already at {position.notification_id}")
-        elif position.notification_id < tracking.notification_id:
-            position.notification_id = tracking.notification_id
+            await session.execute(insert(tracked).values(application_name=self.name,
+                                                         notification_id=tracking.notification_id))
+        elif refuse_old and position >= (first or tracking.notification_id):
+            raise IntegrityError(f"{self.name} already at {position}")
+        elif position < tracking.notification_id:
+            await session.execute(update(tracked).where(this).values(notification_id=tracking.notification_id))
