@@ -4,7 +4,7 @@
 
 Replays every case event into a new table (`case_summaries_r<time>`), with a
 progress bar (events/s, ETA) and its own position, so an interrupted rebuild
-resumes where it stopped. When it has caught up, one transaction holds the live
+resumes where it stopped. The table gets its indexes once it is full. When it has caught up, one transaction holds the live
 projection's position, applies what is left, and swaps the new table in; the
 live follower then goes on from there.
 """
@@ -38,9 +38,10 @@ async def _unfinished(projection_engine: Any) -> str | None:
 
 async def _events(store: Complaints, after: int, stop: int) -> list[tuple[Any, int]]:
     def read() -> list[tuple[Any, int]]:
-        notifications = store.recorder.select_notifications(start=after + 1, limit=BATCH, stop=stop,
+        # Cut at `stop` here: asked of the database, the bound halved the read rate (its prepared plan).
+        notifications = store.recorder.select_notifications(start=after + 1, limit=BATCH,
                                                             topics=COMPLAINT_EVENT_TOPICS)
-        return [(store.mapper.to_domain_event(n), n.id) for n in notifications]
+        return [(store.mapper.to_domain_event(n), n.id) for n in notifications if n.id <= stop]
 
     return await asyncio.to_thread(read)
 
@@ -78,6 +79,7 @@ async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_
                         raise KeyboardInterrupt("rebuild interrupted on purpose")
             finally:
                 await asyncio.gather(ahead, return_exceptions=True)  # its thread still uses the store
+        await building.create_indexes()
         await _swap(store, live, building, position)
         return name
     finally:
