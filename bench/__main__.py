@@ -133,10 +133,11 @@ async def _steady(stack: Stack, headers: dict[str, str], database_url: str, per_
 def _settle(stack: Stack, store: Complaints, timeout: float = 300) -> float:
     """Seconds until every consumer has applied everything in the store (the backlog of the peak)."""
     start, head = time.perf_counter(), store.recorder.max_notification_id() or 0
-    names = {"routing": "routing", "qualification": "qualification", "reporting": "reporting"}
+    names = [("routing", "routing"), ("qualification", "qualification"), ("qualification", "deadlines"),
+             ("reporting", "reporting")]
     while time.perf_counter() - start < timeout:
         positions = []
-        for service, consumer in names.items():
+        for service, consumer in names:
             text = httpx.get(f"{stack.url(service)}/metrics", timeout=10).text
             line = next((l for l in text.splitlines() if l.startswith(f'consumer_position{{consumer="{consumer}"}}')), "")
             positions.append(float(line.rsplit(" ", 1)[1]) if line else 0)

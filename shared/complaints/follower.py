@@ -44,6 +44,9 @@ ApplyBatch = Callable[[list[tuple[Any, int]]], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
 EVENT_TYPES = frozenset(event_type(topic) for topic in COMPLAINT_EVENT_TOPICS)
+# Offsets only say where to resume listening (the position in the store decides what is applied), so they
+# are committed once a second, not per batch: a restart re-reads at most that second, below the position.
+OFFSET_COMMIT_SECONDS = 1.0
 DRAIN_SECONDS = 10.0  # on shutdown, how long the event in hand may take to commit
 
 
@@ -107,6 +110,7 @@ class Follower:
         try:
             await consumer.start()
             self.broker_connected = True
+            committed_at = 0.0
             while True:
                 batch = await consumer.getmany(timeout_ms=1000, max_records=500)
                 highest = 0
@@ -118,8 +122,9 @@ class Follower:
                     self._wanted = max(self._wanted, highest)
                     self._wake.set()
                     await self._until_applied(highest)
-                if batch:
+                if batch and time.monotonic() - committed_at >= OFFSET_COMMIT_SECONDS:
                     await consumer.commit()
+                    committed_at = time.monotonic()
         except Exception:
             self.broker_connected = False
             raise
