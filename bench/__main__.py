@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
 import httpx
 from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from bench.measure import percentiles, rate, rss_mb
+from complaints import kafka
 from complaints.auth import Credentials
 from complaints.domain import Complaint
 from complaints.settings import Settings
@@ -130,21 +132,43 @@ async def _steady(stack: Stack, headers: dict[str, str], database_url: str, per_
                for name, seen in e2e.items()}}
 
 
-def _settle(stack: Stack, store: Complaints, timeout: float = 300) -> float:
-    """Seconds until every consumer has applied everything in the store (the backlog of the peak)."""
-    start, head = time.perf_counter(), store.recorder.max_notification_id() or 0
-    names = [("routing", "routing"), ("qualification", "qualification"), ("qualification", "deadlines"),
+CONSUMERS = [("routing", "routing"), ("qualification", "qualification"), ("qualification", "deadlines"),
              ("reporting", "reporting")]
+
+
+def _settle(stack: Stack, store: Complaints, settings: Settings, timeout: float = 300) -> float:
+    """Seconds until every consumer has applied everything in the store and has read the broker's messages
+    to the end (the backlog of the peak): otherwise the next measurement starts with a backlog in the broker."""
+    start, head = time.perf_counter(), store.recorder.max_notification_id() or 0
     while time.perf_counter() - start < timeout:
         positions = []
-        for service, consumer in names:
+        for service, consumer in CONSUMERS:
             text = httpx.get(f"{stack.url(service)}/metrics", timeout=10).text
             line = next((l for l in text.splitlines() if l.startswith(f'consumer_position{{consumer="{consumer}"}}')), "")
             positions.append(float(line.rsplit(" ", 1)[1]) if line else 0)
-        if min(positions) >= head:
+        if min(positions) >= head and asyncio.run(_unread_messages(settings)) == 0:
             break
         time.sleep(0.2)
     return round(time.perf_counter() - start, 1)
+
+
+async def _unread_messages(settings: Settings) -> int:
+    """Messages on the events topic past some consumer group's committed offset (read as each group, without
+    joining it: the bundled broker refuses the admin client's offset request)."""
+    unread = 0
+    for _, consumer in CONSUMERS:
+        reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                  group_id=kafka.group_id(settings, consumer), enable_auto_commit=False)
+        await reader.start()
+        try:
+            await reader._client.force_metadata_update()  # noqa: SLF001 - the public call reads the cache only
+            partitions = [TopicPartition(settings.events_topic, p)
+                          for p in sorted(reader.partitions_for_topic(settings.events_topic) or ())]
+            for partition, end in (await reader.end_offsets(partitions)).items():
+                unread += end - (await reader.committed(partition) or 0)
+        finally:
+            await reader.stop()
+    return unread
 
 
 def _raw_eventsourcing(pg_url: str, clients: int, seconds: float) -> float:
@@ -324,7 +348,7 @@ def run(size: str) -> dict[str, Any]:
             log("intake: peak")
             peak = asyncio.run(_peak(url, key, scale["clients"], scale["seconds"]))
             results["rss_under_load_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
-            settled = _settle(stack, store)
+            settled = _settle(stack, store, settings)
             results["catch_up_after_peak_s"] = settled
             log(f"consumers caught up {settled}s after the peak; steady at half of {peak}/s")
             steady = asyncio.run(_steady(stack, key, settings.database_url, max(peak / 2, 1), scale["seconds"]))

@@ -110,7 +110,7 @@ class Follower:
         try:
             await consumer.start()
             self.broker_connected = True
-            committed_at = 0.0
+            committed_at, uncommitted = 0.0, False
             while True:
                 batch = await consumer.getmany(timeout_ms=1000, max_records=500)
                 highest = 0
@@ -122,9 +122,10 @@ class Follower:
                     self._wanted = max(self._wanted, highest)
                     self._wake.set()
                     await self._until_applied(highest)
-                if batch and time.monotonic() - committed_at >= OFFSET_COMMIT_SECONDS:
-                    await consumer.commit()
-                    committed_at = time.monotonic()
+                uncommitted = uncommitted or bool(batch)
+                if uncommitted and time.monotonic() - committed_at >= OFFSET_COMMIT_SECONDS:
+                    await consumer.commit()  # also when idle: the committed offsets are the broker-side lag
+                    committed_at, uncommitted = time.monotonic(), False
         except Exception:
             self.broker_connected = False
             raise
