@@ -97,11 +97,15 @@ class SqlProjection:
         `first` (a batch's first event) or beyond: some of what is being applied was applied before."""
         tracked = ProjectionTracking.__table__
         this = tracked.c.application_name == self.name
+        below = (first or tracking.notification_id) if refuse_old else tracking.notification_id
+        # The usual case in one statement (it also locks the row against another instance).
+        moved = await session.execute(update(tracked).where(this, tracked.c.notification_id < below)
+                                      .values(notification_id=tracking.notification_id))
+        if moved.rowcount:
+            return
         position = await session.scalar(select(tracked.c.notification_id).where(this).with_for_update())
         if position is None:
             await session.execute(insert(tracked).values(application_name=self.name,
                                                          notification_id=tracking.notification_id))
-        elif refuse_old and position >= (first or tracking.notification_id):
+        elif refuse_old:
             raise IntegrityError(f"{self.name} already at {position}")
-        elif position < tracking.notification_id:
-            await session.execute(update(tracked).where(this).values(notification_id=tracking.notification_id))
