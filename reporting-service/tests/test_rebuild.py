@@ -1,9 +1,10 @@
 """Rebuilding the projection by replay gives the live tables, resumes after an interruption, and swaps in."""
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from complaints.follower import Follower
 from complaints.readmodel import ProjectionTracking, create_engine
@@ -37,7 +38,9 @@ def cases(store: Complaints, n: int, offset: int = 0) -> None:
         store.save(case)
 
 
-async def test_a_rebuild_equals_the_live_projection_resumes_and_the_live_follower_goes_on(settings: Settings):
+async def test_a_rebuild_equals_the_live_projection_resumes_and_the_live_follower_goes_on(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("reporting.rebuild.BATCH", 500)
     store = Complaints(settings)
     cases(store, 220)  # about 900 case events: two batches
     engine = create_engine(settings)
@@ -58,7 +61,13 @@ async def test_a_rebuild_equals_the_live_projection_resumes_and_the_live_followe
 
     name = await rebuild(settings, show_progress=False)
     assert halfway[0]["application_name"] == f"rebuild:{name}"  # the same rebuild, resumed
+    assert halfway[0]["notification_id"] < await asyncio.to_thread(store.recorder.max_notification_id)
     assert await rows(settings) == before
+    # The rebuilt table was filled without its indexes; it is swapped in with every one of them.
+    async with engine.connect() as conn:
+        indexes = await conn.run_sync(lambda sync: inspect(sync).get_indexes(case_summaries.name))
+    assert sorted(i["name"].replace(name, "case_summaries") for i in indexes) == sorted(
+        i.name for i in case_summaries.indexes)
 
     cases(store, 1, offset=500)  # the live follower carries on in the swapped-in table
     await follower.catch_up()
