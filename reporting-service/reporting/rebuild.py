@@ -4,9 +4,10 @@
 
 Replays every case event into a new table (`case_summaries_r<time>`), with a
 progress bar (events/s, ETA) and its own position, so an interrupted rebuild
-resumes where it stopped. The table gets its indexes once it is full. When it has caught up, one transaction holds the live
-projection's position, applies what is left, and swaps the new table in; the
-live follower then goes on from there.
+resumes where it stopped. The table gets its indexes once it is full. When it
+has caught up, one transaction holds the live projection's position, applies
+what is left, and swaps the new table in; the live follower then goes on from
+there.
 """
 
 from __future__ import annotations
