@@ -23,7 +23,8 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'complaints.db'}",
                 "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"})
     launcher = subprocess.Popen([sys.executable, "-m", "launcher"], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
     try:
         lines = []
         deadline = time.monotonic() + 120
@@ -52,7 +53,12 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 14)
     finally:
         launcher.send_signal(signal.SIGINT)
-        assert launcher.wait(timeout=60) == 0
+        try:
+            code = launcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and every service it started
+            raise
+        assert code == 0
     for port in ports.values():
         with __import__("socket").socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"

@@ -33,6 +33,9 @@ def main() -> int:
     stack = Stack(env, log_dir=DATA / "logs")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C stops the set even when this was started with SIGINT ignored (a background job of a script
+    # inherits that), which would otherwise leave every service running.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stack.start()
         credentials = demo_credentials(settings, DATA / "demo-credentials.json")

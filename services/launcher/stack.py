@@ -67,14 +67,20 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes[name].poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.processes[name].returncode}; see {self.log_dir / name}.log")
+                raise RuntimeError(self._why(name, f"exited with {self.processes[name].returncode}"))
             try:
                 if httpx.get(self.url(name) + "/healthz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.log_dir / name}.log")
+        raise TimeoutError(self._why(name, f"not healthy after {timeout}s"))
+
+    def _why(self, name: str, what: str, lines: int = 40) -> str:
+        """The failure with the end of the process's log: a CI run keeps the message, not the log folder."""
+        log = self.log_dir / f"{name}.log"
+        tail = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
+        return "\n".join([f"{name} {what}; the end of {log}:", *tail])
 
     def kill(self, name: str) -> None:
         """kill -9: no shutdown, no drain; whatever was in hand is lost with the process."""

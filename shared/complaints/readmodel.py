@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Connection, String, insert, select, text, upd
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from complaints.schema import TAKE_TURN
 from complaints.settings import Settings
 
 
@@ -42,13 +43,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Brings the read-model database to the latest Alembic revision; processes starting together take turns
-    (an advisory lock on PostgreSQL; on SQLite a write that takes the database's write lock first)."""
+    (`TAKE_TURN` on PostgreSQL; on SQLite a write that takes the database's write lock first)."""
     if engine.dialect.name == "sqlite":
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE IF NOT EXISTS migration_lock (id INTEGER)"))
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(726531)"))
+            await conn.execute(text(TAKE_TURN))
         else:
             await conn.execute(text("DELETE FROM migration_lock"))
         await conn.run_sync(_upgrade)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+import psycopg
 from aiokafka.errors import KafkaError
 from eventsourcing.persistence import InterfaceError, OperationalError
 from sqlalchemy import exc as sa
@@ -20,14 +21,17 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 log = logging.getLogger(__name__)
 
 REQUEST_PATIENCE_SECONDS = 5.0  # what a caller waits for the database before a 503
+START_PATIENCE_SECONDS = 60.0  # what a starting process waits for the database before it gives up
 
 
 def store_unavailable(error: BaseException) -> bool:
     """The database cannot be reached, or a connection broke under a query (the store wraps psycopg's
-    errors; SQLAlchemy marks a dropped connection as invalidated). A constraint violation is not one."""
+    errors, a bare connection does not; SQLAlchemy marks a dropped connection as invalidated). A constraint
+    violation is not one."""
     if isinstance(error, sa.DBAPIError):
         return error.connection_invalidated or isinstance(error, (sa.OperationalError, sa.InterfaceError))
-    return isinstance(error, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError))
+    return isinstance(error, (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError,
+                              OSError, asyncio.TimeoutError))
 
 
 def transient(error: BaseException) -> bool:
@@ -56,3 +60,10 @@ def for_a_request() -> Retrying:
     """For a request's store calls: a few seconds, then the error goes up (and becomes a 503)."""
     return Retrying(retry=retry_if_exception(store_unavailable), stop=stop_after_delay(REQUEST_PATIENCE_SECONDS),
                     wait=wait_exponential_jitter(multiplier=0.1, max=1), before_sleep=_log_retry, reraise=True)
+
+
+def at_start() -> Retrying:
+    """For a process opening the store: the database may still be starting, or busy with a crowd of
+    processes starting beside this one; wait for it a minute, then fail (and be restarted)."""
+    return Retrying(retry=retry_if_exception(store_unavailable), stop=stop_after_delay(START_PATIENCE_SECONDS),
+                    wait=wait_exponential_jitter(multiplier=0.2, max=2), before_sleep=_log_retry, reraise=True)

@@ -10,7 +10,6 @@ through `process_event`, which writes their new events and their position
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -22,7 +21,6 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     IntegrityError,
-    InternalError,
     JSONTranscoder,
     ListenNotifySubscription,
     Transcoding,
@@ -30,13 +28,13 @@ from eventsourcing.persistence import (
 from eventsourcing.projection import EventSourcedProjection
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from eventsourcing.utils import get_topic
-from sqlalchemy.exc import SQLAlchemyError
 
 from complaints.case_numbers import CaseNumbers
 from complaints.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference
 from complaints.domain import Complaint
 from complaints.personal import PersonalData
-from complaints.retries import for_a_request
+from complaints.retries import at_start, for_a_request
+from complaints.schema import one_at_a_time
 from complaints.settings import Settings
 from complaints.tenants import Tenant, load_tenants
 
@@ -125,17 +123,10 @@ class Complaints(EventSourcedProjection[UUID]):
 
     def __init__(self, settings: Settings) -> None:
         self._counters: dict[tuple[str, int], CaseNumbers] = {}
-        # Several processes starting on a fresh database race to create the
-        # tables; PostgreSQL refuses all but one ("tuple concurrently updated").
-        for attempt in range(10):
-            try:
+        for attempt in at_start():
+            with attempt, one_at_a_time(settings):
                 super().__init__(env=settings.eventsourcing_env())
                 self.personal = PersonalData(settings)
-                return
-            except (InternalError, IntegrityError, SQLAlchemyError):
-                if attempt == 9:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
