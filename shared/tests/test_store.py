@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from complaints.settings import Settings
+from launcher.infra import start_postgres
 from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
 
@@ -54,3 +55,21 @@ def test_processes_starting_together_on_a_fresh_database_all_open_the_store(post
         assert stores[0].recorder.max_notification_id() is None
         for store in stores:
             store.close()
+
+
+def test_a_process_started_before_the_database_waits_for_it():
+    # A deployment starts the services and PostgreSQL together: the store is opened once it is up.
+    postgres = start_postgres()
+    try:
+        settings = Settings(database_url=postgres.create_database("late"))
+        postgres.halt()
+        late = threading.Timer(3.0, postgres.start)
+        late.start()
+        try:
+            store = Complaints(settings)
+        finally:
+            late.join()  # started before it is stopped below, whatever happened
+        assert store.recorder.max_notification_id() is None
+        store.close()
+    finally:
+        postgres.stop()
