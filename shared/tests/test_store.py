@@ -1,4 +1,4 @@
-"""The event store on the real PostgreSQL: case numbers under concurrency."""
+"""The event store on the real PostgreSQL: case numbers under concurrency, and opening it at start-up."""
 
 import threading
 import uuid
@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from complaints.settings import Settings
-from launcher.infra import start_postgres
 from complaints.store import Submission, Complaints
 from complaints.tenants import load_tenants
+from launcher.infra import start_postgres
 
 
 def test_case_numbers_are_gap_free_and_unique_under_concurrent_intake(settings: Settings):
@@ -41,8 +41,8 @@ def test_a_case_number_counts_in_the_year_the_case_was_received(settings: Settin
 
 def test_processes_starting_together_on_a_fresh_database_all_open_the_store(postgres):
     # Every service creates the tables it needs as it starts, and a set starts all at once. Without
-    # taking turns, about one start in fifteen of ten failed with "relation ... already exists".
-    for attempt in range(6):
+    # taking turns this failed in every run ("relation ... already exists", a duplicate pg_type key).
+    for _ in range(6):
         settings = Settings(database_url=postgres.create_database(f"crowd_{uuid.uuid4().hex[:8]}"))
         together = threading.Barrier(10)
 
