@@ -72,6 +72,33 @@ def settings(database_url: str, broker: Broker) -> Settings:
     return settings_for(database_url, broker)
 
 
+STORES = ("postgres", "sqlite")
+
+
+@pytest.fixture(params=STORES)
+def any_store_settings(request: pytest.FixtureRequest, broker: Broker, tmp_path: Path) -> Settings:
+    """As `settings`, once per store: PostgreSQL (production, the end-to-end tests) and the embedded SQLite
+    file that `make run` uses. A scenario that takes this runs on both (`-k sqlite` picks one store).
+
+    PostgreSQL is started only for the `postgres` case; the topics are on the shared broker either way. (Built
+    like `settings` rather than asking for it, so a test class may override `settings` with this one.)"""
+    if request.param == "postgres":
+        database_url = request.getfixturevalue("database_url")
+    else:
+        database_url = f"sqlite:///{tmp_path / 'complaints.db'}"
+    return settings_for(database_url, broker)
+
+
+@pytest.fixture
+def any_store(any_store_settings: Settings):
+    """As `store`, on `any_store_settings` (once per store)."""
+    from complaints.adapters.store import Complaints
+
+    store = Complaints(any_store_settings)
+    yield store
+    store.close()
+
+
 def stack_env(settings: Settings) -> dict[str, str]:
     env = {
         "DATABASE_URL": settings.database_url,
@@ -111,7 +138,7 @@ def module_stack(postgres: Postgres, broker: Broker, request: pytest.FixtureRequ
 @pytest.fixture
 def store(settings: Settings):
     """The event store of this test's database."""
-    from complaints.store import Complaints
+    from complaints.adapters.store import Complaints
 
     store = Complaints(settings)
     yield store
@@ -131,8 +158,8 @@ def module_auth(module_stack: Stack) -> dict[str, dict[str, str]]:
 
 
 def auth_headers(settings: Settings) -> dict[str, dict[str, str]]:
-    from complaints.auth import Credentials
-    from complaints.store import Complaints
+    from complaints.web.auth import Credentials
+    from complaints.adapters.store import Complaints
 
     store = Complaints(settings)
     credentials = Credentials(store, settings)

@@ -32,12 +32,12 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from bench.measure import percentiles, rate, rss_mb
-from complaints import kafka
-from complaints.auth import Credentials
-from complaints.domain import Complaint
+from complaints.adapters import kafka
+from complaints.web.auth import Credentials
+from complaints.model.complaint import Complaint
 from complaints.settings import Settings
-from complaints.store import Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import Complaints
+from complaints.model.tenants import load_tenants
 from launcher.infra import free_port, start_broker, start_postgres
 from launcher.stack import SERVICES, Stack
 
@@ -276,7 +276,7 @@ MIX = {"stad": 0.45, "politiezone": 0.15, "zorgbedrijf": 0.15, "woonhaven": 0.15
 
 
 async def _fill_read_model(settings: Settings, cases: int) -> None:
-    from complaints.readmodel import create_engine, migrate
+    from complaints.adapters.readmodel import create_engine, migrate
 
     engine = create_engine(settings)
     await migrate(engine)

@@ -42,7 +42,7 @@ BAD_INPUT: dict[str, tuple[str, str, str, dict[str, Any], int]] = {
                     {"json": complaint(), "headers": {f"x-h{i}": "v" for i in range(500)}}, 431),
     "NUL in the query": ("intake", "GET", COMPLAINTS, {"params": {"sender_reference": "a\x00b"}}, 422),
 }
-# The same at a service on the other shape of app (complaints.service): headers, and NUL where it reached SQL.
+# The same at a service on the other shape of app (complaints.web.app): headers, and NUL where it reached SQL.
 ELSEWHERE = {
     "a 100 KB header": ("manager", "GET", "/v1/tenants/brandweer/queue", {"headers": {"x-big": "a" * 100_000}}, 431),
     "500 headers": ("manager", "GET", "/v1/tenants/brandweer/queue",

@@ -5,8 +5,8 @@ from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer
 
-from complaints.cloudevents import sequence_of
-from complaints.store import Complaints
+from complaints.adapters.cloudevents import sequence_of
+from complaints.adapters.store import Complaints
 from conftest import stack_env
 from launcher.infra import start_broker
 from launcher.stack import Stack

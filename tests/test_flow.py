@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from complaints.store import Complaints
+from complaints.adapters.store import Complaints
 from tests.helpers import Api, complaint, wait_until
 
 

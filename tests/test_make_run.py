@@ -51,6 +51,15 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
                                                     "subject": "Brandwacht?", "text": "Waarom geen brandwacht?"}).json()
         wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}", headers=key).json()["due_date"])
         wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 14)
+
+        # The permission policy on the embedded default too: the manager is offered their next actions,
+        # a handler of another team of the demo's people reads nothing of the case.
+        case_url = f"{intake}/{ack['case_id']}"
+        view = httpx.get(case_url, headers=manager).json()
+        assert "reroute" in [a["name"] for a in view["allowed_actions"]]
+        other = next(p for p in credentials["people"]["brandweer"] if p["team"] not in (None, view["team"]))
+        assert httpx.get(case_url, headers={"Authorization": f"Bearer {other['token']}"}).status_code == 403
+        assert "director" in {r for p in credentials["people"]["zorgbedrijf"] for r in p["roles"]}
     finally:
         launcher.send_signal(signal.SIGINT)
         try:

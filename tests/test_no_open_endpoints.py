@@ -34,7 +34,7 @@ def test_the_walk_covers_the_routes_that_exist():
 
 
 def _auditor_token() -> str:
-    from complaints.auth import Credentials
+    from complaints.web.auth import Credentials
     from complaints.settings import get_settings
 
     return Credentials(None, get_settings()).token_for(subject="audit@brandweer", tenants=["brandweer"],
@@ -45,7 +45,7 @@ def _auditor_token() -> str:
                          [r for m in APPS for r in routes(m) if r[1] != "get"],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_an_auditor_can_change_nothing(app, method, path):
-    from complaints.auth import Credentials
+    from complaints.web.auth import Credentials
     from complaints.settings import get_settings
 
     app.state.credentials = getattr(app.state, "credentials", None) or Credentials(None, get_settings())

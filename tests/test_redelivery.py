@@ -4,7 +4,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 
-from complaints import kafka
+from complaints.adapters import kafka
 from tests.helpers import Api, complaint, metric, wait_until
 
 CONSUMERS = ("routing", "qualification", "reporting")

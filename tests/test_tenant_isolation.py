@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from complaints.auth import Credentials
-from complaints.store import Complaints
-from complaints.tenants import load_tenants
+from complaints.web.auth import Credentials
+from complaints.adapters.store import Complaints
+from complaints.model.tenants import load_tenants
 from launcher.stack import SERVICES, Stack
 from tests.helpers import Api, complaint, wait_until
 

@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
-from complaints.auth import Credentials
+from complaints.web.auth import Credentials
 from complaints.settings import get_settings
-from complaints.store import Complaints
-from complaints.chain import Broken, verify_global
-from complaints.tenants import load_tenants
-from intake.audit import tenant_cases, verification
+from complaints.adapters.store import Complaints
+from complaints.adapters.chain import Broken, verify_global
+from complaints.model.tenants import load_tenants
+from complaints.application.audit import tenant_cases, verification
 
 
 def read_items(path: Path) -> Iterator[dict[str, Any]]:
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     issue.add_argument("--tenant", required=True)
     issue.add_argument("--role", required=True, choices=["intake", "import"])
     issue.add_argument("--name", required=True, help="the calling system, e.g. e-loket")
+    revoke = commands.add_parser("revoke-key", help="revoke an API key (a rotation: issue the system a new key "
+                                                    "under the same --name first; it keeps what the system owns)")
+    revoke.add_argument("key")
     load = commands.add_parser("import", help="import an old register (CSV or JSON Lines) through the API")
     load.add_argument("file", type=Path)
     load.add_argument("--tenant", required=True)
@@ -117,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.tenant not in load_tenants(settings.tenants_dir):
             parser.error(f"unknown tenant {args.tenant!r}; known: {sorted(load_tenants(settings.tenants_dir))}")
         print(Credentials(Complaints(settings), settings).issue_key(name=args.name, tenant=args.tenant, role=args.role))
+        return 0
+    if args.command == "revoke-key":
+        settings = get_settings()
+        Credentials(Complaints(settings), settings).revoke_key(args.key)
+        print("revoked")
         return 0
     totals = import_file(args.file, url=args.url, tenant=args.tenant, api_key=args.api_key, batch_size=args.batch_size)
     print(json.dumps(totals))

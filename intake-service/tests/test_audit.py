@@ -10,11 +10,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from complaints.follower import store_follower
+from complaints.adapters.follower import store_follower
 from complaints.settings import Settings
-from complaints.store import Complaints, Submission
-from complaints.tenants import load_tenants
-from intake.app import create_app
+from complaints.adapters.store import Complaints, Submission
+from complaints.model.tenants import load_tenants
+from intake.app import build
 from intake.cli import verify_store
 from qualification.consumer import Qualification
 from routing.consumer import Routing
@@ -24,7 +24,7 @@ VERIFY_EXPORT = Path(__file__).parents[2] / "services" / "audit" / "verify_expor
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build(settings)) as client:
         yield client
 
 

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from complaints.settings import Settings
-from complaints.store import Complaints
-from intake.app import create_app
+from complaints.adapters.store import Complaints
+from intake.app import build
 from intake.cli import verify_store
 
 URL = "/v1/tenants/brandweer/complaints"
@@ -13,7 +13,7 @@ URL = "/v1/tenants/brandweer/complaints"
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build(settings)) as client:
         yield client
 
 

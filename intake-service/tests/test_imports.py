@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from complaints.settings import Settings
-from complaints.store import Complaints
-from intake.app import create_app
+from complaints.adapters.store import Complaints
+from intake.app import build
 from launcher.demo import demo_items
 
 URL = "/v1/tenants/brandweer/imports"
@@ -15,7 +15,7 @@ URL = "/v1/tenants/brandweer/imports"
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build(settings)) as client:
         yield client
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from complaints.auth import ApiKey, Credentials
+from complaints.web.auth import ApiKey, Credentials
 from complaints.settings import Settings
-from complaints.store import Complaints
-from complaints.tenants import TenantFileError
-from intake.app import create_app
+from complaints.adapters.store import Complaints
+from complaints.model.tenants import TenantFileError
+from intake.app import build
 
 URL = "/v1/tenants/brandweer/complaints"
 
@@ -22,7 +22,7 @@ def body(n: int = 0, **overrides):
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build(settings)) as client:
         yield client
 
 
@@ -134,7 +134,7 @@ def test_an_unknown_code_lists_the_allowed_values(client, auth):
 
 
 def test_a_body_over_the_limit_is_refused_before_parsing(settings, auth):
-    with TestClient(create_app(settings.model_copy(update={"max_body_bytes": 2000}))) as small:
+    with TestClient(build(settings.model_copy(update={"max_body_bytes": 2000}))) as small:
         response = small.post(URL, headers={**auth["intake"], "content-type": "application/json"},
                               content=b'{"text": "' + b"x" * 5000 + b'"}')
     assert response.status_code == 413
@@ -203,6 +203,6 @@ def test_a_bad_tenant_file_stops_the_service_naming_file_tenant_and_field(settin
                                              "channels: []\nsignal_types: []\nteams: [{code: a, label: A}]\n"
                                              "qualifications: [{code: g}]\nrouting: {default_team: a}\nwindows: []\n")
     with pytest.raises(TenantFileError) as error:
-        create_app(settings.model_copy(update={"tenants_dir": tmp_path}))
+        build(settings.model_copy(update={"tenants_dir": tmp_path}))
     assert "brandweer.yaml" in str(error.value) and "'brandweer'" in str(error.value)
     assert "qualifications.0.label" in str(error.value)

@@ -1,8 +1,9 @@
-"""The handler workflow: commands on a case after routing, each an event with the acting user.
+"""The handler workflow: commands on a case after routing, each an event with the acting person.
 
-Every command takes `If-Match` (the case version) against lost updates; a
-command the state forbids is a 409 listing the allowed ones; only the owning
-team or a manager of the tenant may act.
+Routes parse, call the use case (`complaints.application.cases`) and map. Every
+command takes `If-Match` (the case version) against lost updates; who may give
+it and when is the permission policy's to say: 403 for who, 409 for the state
+(listing what this caller may do instead).
 """
 
 from __future__ import annotations
@@ -10,22 +11,20 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from complaints.auth import Caller, require
-from complaints.casework import CaseView, act, tenant_of
-from complaints.domain import Complaint
-from complaints.problems import Problem, documented, invalid_fields
-from complaints.store import now
-from complaints.windows import due_date, paused, window_for
+from complaints.application.callers import Caller
+from complaints.web.auth import require
+from complaints.web.deps import CasesDep, IfMatch, TenantDep
+from complaints.web.problems import documented
+from complaints.web.views import CaseView
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/complaints/{case_id}", tags=["handler workflow"])
-HandlerDep = Annotated[Caller, Depends(require("handler", "manager"))]
-IfMatch = Annotated[str | None, Header(description='The case version the command was decided on, e.g. "4"')]
-ERRORS = documented(_401="No or bad credentials", _403="Not this tenant, not the owning team, or the author "
-                                                       "approving their own answer",
-                    _404="Unknown tenant or case", _409="The state does not allow this: the allowed commands",
+WorkerDep = Annotated[Caller, Depends(require("work-cases"))]
+ERRORS = documented(_401="No or bad credentials", _403="Not this tenant, not the owning team, or not this "
+                                                       "person's approval step",
+                    _404="Unknown tenant or case", _409="The state does not allow this: the caller's allowed actions",
                     _412="If-Match names an older version", _422="Invalid fields, each named")
 
 
@@ -60,148 +59,85 @@ class Closing(BaseModel):
     confirmation_sent: bool = Field(default=True, description="The closing confirmation went to the complainant")
 
 
-async def run(request: Request, caller: Caller, tenant: str, case_id: UUID, if_match: str | None,
-              command) -> CaseView:  # noqa: ANN001 - a callable on the Complaint
-    return await act(request.app.state.wiring.store, caller, tenant, case_id, command, if_match)
-
-
 @router.post("/investigation", response_model=CaseView, responses=ERRORS)
-async def start_investigation(caller: HandlerDep, request: Request, tenant: str, case_id: UUID,
-                              if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.start_investigation(actor=caller.actor, at=now()))
+def start_investigation(caller: WorkerDep, tenant: TenantDep, case_id: UUID, cases: CasesDep,
+                        version: IfMatch) -> CaseView:
+    return CaseView.of(cases.start_investigation(caller, tenant, case_id, version))
 
 
 @router.post("/notes", response_model=CaseView, responses=ERRORS)
-async def add_note(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Text,
-                   if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.add_note(text=body.text, actor=caller.actor, at=now()))
+def add_note(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Text, cases: CasesDep,
+             version: IfMatch) -> CaseView:
+    return CaseView.of(cases.add_note(caller, tenant, case_id, body.text, version))
 
 
 @router.post("/information-requests", response_model=CaseView, responses=ERRORS)
-async def request_information(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Text,
-                              if_match: IfMatch = None) -> CaseView:
+def request_information(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Text, cases: CasesDep,
+                        version: IfMatch) -> CaseView:
     """Asks the complainant; the clock stops meanwhile where the tenant's window allows it."""
-    config = tenant_of(request, tenant)
-
-    def command(c: Complaint) -> None:
-        c.request_information(question=body.text, pauses_clock=window_for(config, c.signal_type).pausable,
-                              actor=caller.actor, at=now())
-
-    return await run(request, caller, tenant, case_id, if_match, command)
+    return CaseView.of(cases.request_information(caller, tenant, case_id, body.text, version))
 
 
 @router.post("/information-received", response_model=CaseView, responses=ERRORS)
-async def information_received(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Text,
-                               if_match: IfMatch = None) -> CaseView:
+def information_received(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Text, cases: CasesDep,
+                         version: IfMatch) -> CaseView:
     """The complainant answered; a stopped clock moves the due date by the counted days it stood still."""
-    config = tenant_of(request, tenant)
-
-    def command(c: Complaint) -> None:
-        moved = None
-        if c.paused_since and c.due_date and c.ceiling:
-            moved = paused(config, signal_type=c.signal_type, due=c.due_date, ceiling=c.ceiling,
-                           paused_from=c.paused_since, resumed_on=now().date())
-        c.receive_information(summary=body.text, moved_due_date=moved, actor=caller.actor, at=now())
-
-    return await run(request, caller, tenant, case_id, if_match, command)
+    return CaseView.of(cases.receive_information(caller, tenant, case_id, body.text, version))
 
 
 @router.post("/staff-hearings", response_model=CaseView, responses=ERRORS)
-async def hear_staff(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Text,
-                     if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.hear_staff(note=body.text, actor=caller.actor, at=now()))
+def hear_staff(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Text, cases: CasesDep,
+               version: IfMatch) -> CaseView:
+    return CaseView.of(cases.hear_staff(caller, tenant, case_id, body.text, version))
 
 
 @router.post("/mediation", response_model=CaseView, responses=ERRORS)
-async def propose_mediation(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Text,
-                            if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.propose_mediation(note=body.text, actor=caller.actor, at=now()))
+def propose_mediation(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Text, cases: CasesDep,
+                      version: IfMatch) -> CaseView:
+    return CaseView.of(cases.propose_mediation(caller, tenant, case_id, body.text, version))
 
 
 @router.post("/extension", response_model=CaseView, responses=ERRORS)
-async def extend(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Extension,
-                 if_match: IfMatch = None) -> CaseView:
+def extend(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Extension, cases: CasesDep,
+           version: IfMatch) -> CaseView:
     """Extends the window once, with a reason, where the tenant allows it, never past the legal ceiling."""
-    config = tenant_of(request, tenant)
-
-    def command(c: Complaint) -> None:
-        window = window_for(config, c.signal_type)
-        if window.extendable_to is None:
-            raise invalid_fields([{"field": "days", "message": f"{config.name} does not extend {c.signal_type} windows"}])
-        days = body.days or window.extendable_to
-        if days > window.extendable_to or days > config.ceiling_days:
-            raise invalid_fields([{"field": "days", "message": f"at most {window.extendable_to} days; the legal "
-                                                              f"ceiling is {config.ceiling_days} days",
-                                   "ceiling_days": config.ceiling_days}])
-        assert c.clock_started_on is not None
-        c.extend_window(reason=body.reason, due=due_date(config, signal_type=c.signal_type,
-                                                         start=c.clock_started_on, days=days),
-                        actor=caller.actor, at=now())
-
-    return await run(request, caller, tenant, case_id, if_match, command)
+    return CaseView.of(cases.extend(caller, tenant, case_id, body.reason, body.days, version))
 
 
 @router.post("/qualification", response_model=CaseView, responses=ERRORS)
-async def qualify(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: QualificationChoice,
-                  if_match: IfMatch = None) -> CaseView:
-    config = tenant_of(request, tenant)
-    if body.qualification not in config.codes("qualifications"):
-        raise invalid_fields([{"field": "qualification", "message": f"unknown qualification {body.qualification!r}",
-                               "allowed": config.codes("qualifications")}])
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.qualify(qualification=body.qualification, config_version=config.version,
-                                         actor=caller.actor, at=now()))
+def qualify(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: QualificationChoice, cases: CasesDep,
+            version: IfMatch) -> CaseView:
+    return CaseView.of(cases.qualify(caller, tenant, case_id, body.qualification, version))
 
 
 @router.post("/answer-draft", response_model=CaseView, responses=ERRORS)
-async def draft_answer(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Draft,
-                       if_match: IfMatch = None) -> CaseView:
+def draft_answer(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Draft, cases: CasesDep,
+                 version: IfMatch) -> CaseView:
     """Drafts the answer: by e-mail only to a complainant with an address, otherwise by post."""
-
-    def command(c: Complaint) -> None:
-        if body.channel == "e-mail" and not request.app.state.wiring.store.personal.open(c.complainant).get("email"):
-            raise invalid_fields([{"field": "channel", "message": "the complainant has no e-mail address",
-                                   "allowed": ["post"]}])
-        c.draft_answer(text=body.text, channel=body.channel, actor=caller.actor, at=now())
-
-    return await run(request, caller, tenant, case_id, if_match, command)
+    return CaseView.of(cases.draft_answer(caller, tenant, case_id, body.text, body.channel, version))
 
 
 @router.post("/approvals", response_model=CaseView, responses=ERRORS)
-async def approve(caller: HandlerDep, request: Request, tenant: str, case_id: UUID,
-                  if_match: IfMatch = None) -> CaseView:
-    """Gives the next approval the tenant requires (never by the draft's author)."""
-    steps = tenant_of(request, tenant).codes("approvals")
-    if not steps:
-        raise Problem(409, "command-refused", "This tenant's answers need no approval", state="drafted")
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.approve(steps=steps, actor=caller.actor, at=now()))
+def approve(caller: WorkerDep, tenant: TenantDep, case_id: UUID, cases: CasesDep, version: IfMatch) -> CaseView:
+    """Gives the next approval step: by a person of the step's role (the tenant file says which), never the
+    draft's author, one step per person. `next_approval_step` on the case says which step is next."""
+    return CaseView.of(cases.approve(caller, tenant, case_id, version))
 
 
 @router.post("/answer", response_model=CaseView, responses=ERRORS)
-async def send_answer(caller: HandlerDep, request: Request, tenant: str, case_id: UUID,
-                      if_match: IfMatch = None) -> CaseView:
-    """Sends the approved answer (with the tenant's obligatory text; via the oversight body if it came so)."""
-    config = tenant_of(request, tenant)
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.send_answer(steps=config.codes("approvals"), footer=config.answer_footer,
-                                             actor=caller.actor, at=now()))
+def send_answer(caller: WorkerDep, tenant: TenantDep, case_id: UUID, cases: CasesDep, version: IfMatch) -> CaseView:
+    """Sends the answer once every approval step is given (with the tenant's obligatory text; via the
+    oversight body if it came so)."""
+    return CaseView.of(cases.send_answer(caller, tenant, case_id, version))
 
 
 @router.post("/close", response_model=CaseView, responses=ERRORS)
-async def close(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Closing,
-                if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.close(reason=body.reason, confirmation_sent=body.confirmation_sent,
-                                       actor=caller.actor, at=now()))
+def close(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Closing, cases: CasesDep,
+          version: IfMatch) -> CaseView:
+    return CaseView.of(cases.close(caller, tenant, case_id, body.reason, body.confirmation_sent, version))
 
 
 @router.post("/reopen", response_model=CaseView, responses=ERRORS)
-async def reopen(caller: HandlerDep, request: Request, tenant: str, case_id: UUID, body: Reason,
-                 if_match: IfMatch = None) -> CaseView:
-    return await run(request, caller, tenant, case_id, if_match,
-                     lambda c: c.reopen(reason=body.reason, actor=caller.actor, at=now()))
+def reopen(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Reason, cases: CasesDep,
+           version: IfMatch) -> CaseView:
+    return CaseView.of(cases.reopen(caller, tenant, case_id, body.reason, version))

@@ -1,10 +1,18 @@
-"""Qualification's composition root: the store, the follower that starts the clock, and health."""
+"""Qualification's process: the follower that starts the clock, the deadlines, the handler workflow."""
 
 from __future__ import annotations
 
-from complaints.service import consumer_app
+from fastapi import FastAPI
+
+from complaints.application.clock import Clock
+from complaints.settings import Settings, get_settings
+from complaints.web.app import create_app
 from qualification.api import router
 from qualification.consumer import wire
-from qualification.settings import SERVICE, get_settings
 
-app = consumer_app(SERVICE, get_settings(), wire=wire, router=router)
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    return create_app("qualification", settings or get_settings(), wire=wire, routers=[router], clock=clock)
+
+
+app = build()

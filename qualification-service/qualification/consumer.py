@@ -14,13 +14,14 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.utils import get_topic
 
-from complaints.domain import SYSTEM_QUALIFICATION, Complaint
-from complaints.follower import Follower, store_follower
-from complaints.readmodel import create_engine
-from complaints.service import Together, Wiring
+from complaints.model.complaint import SYSTEM_QUALIFICATION, Complaint
+from complaints.adapters.follower import Follower, store_follower
+from complaints.adapters.readmodel import create_engine
+from complaints.web.app import Together, Wiring
 from complaints.settings import Settings
-from complaints.store import CaseProcess, now
-from complaints.windows import due_date
+from complaints.adapters.store import CaseProcess
+from complaints.application.clock import Clock
+from complaints.model.windows import clock_start, due_date
 from qualification.deadlines import TOPICS as DEADLINE_TOPICS
 from qualification.deadlines import DeadlineIndex, Scheduler
 
@@ -38,21 +39,20 @@ class Qualification(CaseProcess):
         if complaint.due_date is not None or complaint.status == "closed":
             return
         tenant = self.tenants[complaint.tenant]
-        # The clock starts on the day the case came in, or was routed where the tenant says so.
-        start = (domain_event.occurred_at if tenant.clock_starts == "routed" else complaint.received_at).date()
+        start = clock_start(tenant, received_at=complaint.received_at, routed_at=domain_event.occurred_at)
         due = due_date(tenant, signal_type=complaint.signal_type, start=start)
-        complaint.start_clock(due=due, started_on=start, actor=SYSTEM_QUALIFICATION, at=now())
+        complaint.start_clock(due=due, started_on=start, actor=SYSTEM_QUALIFICATION, at=self.clock.now())
         processing_event.collect_events(complaint)
 
 
-async def wire(settings: Settings) -> Wiring:
-    app = await asyncio.to_thread(Qualification, settings)
+async def wire(settings: Settings, clock: Clock) -> Wiring:
+    app = await asyncio.to_thread(Qualification, settings, clock)
     engine = create_engine(settings)
     index = DeadlineIndex(engine, app)
     await index.create_tables()
     deadlines = Follower(name=index.name, settings=settings, store=app, topics=DEADLINE_TOPICS,
                          apply=index.apply, skip=index.skip, load_position=index.position)
-    scheduler = Scheduler(deadlines, index, settings.deadline_check_seconds)
+    scheduler = Scheduler(deadlines, index, settings.deadline_check_seconds, clock)
     return Wiring(store=app, worker=Together(store_follower(settings, app, "qualification"), scheduler),
                   resources={"scheduler": scheduler}, close=engine.dispose)
 

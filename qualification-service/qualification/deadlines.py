@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +23,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from complaints.domain import SYSTEM_QUALIFICATION, Complaint
-from complaints.readmodel import Base, SqlProjection
-from complaints.store import CaseProcess, StaleVersion
-from complaints.windows import counts, window_for
+from complaints.model.complaint import SYSTEM_QUALIFICATION, Complaint, StaleVersion
+from complaints.adapters.readmodel import Base, SqlProjection
+from complaints.adapters.store import CaseProcess
+from complaints.application.clock import Clock
+from complaints.model.windows import warning_day
 
 log = logging.getLogger(__name__)
 UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -48,18 +49,6 @@ class Deadline(Base):
     breached_for: Mapped[date | None] = mapped_column(Date)
 
 
-def warn_on(store: CaseProcess, case: Complaint) -> date:
-    """The day `deadline_warning_days` counted days before the due date."""
-    tenant = store.tenants[case.tenant]
-    counted = counts(tenant.calendar, window_for(tenant, case.signal_type).day_kind)
-    day, left = case.due_date, tenant.deadline_warning_days
-    while left > 0:
-        day = date.fromordinal(day.toordinal() - 1)
-        if counted(day):
-            left -= 1
-    return day
-
-
 class DeadlineIndex(SqlProjection):
     name = "deadlines"
 
@@ -72,7 +61,8 @@ class DeadlineIndex(SqlProjection):
         if case.due_date is None:
             return
         row = {"tenant": case.tenant, "due_date": case.due_date, "open": case.is_open,
-               "warn_on": warn_on(self.store, case),
+               "warn_on": warning_day(self.store.tenants[case.tenant], signal_type=case.signal_type,
+                                      due=case.due_date),
                "warned_for": case.due_date if f"approaching:{case.due_date}" in case.deadline_events else None,
                "breached_for": case.due_date if f"breached:{case.due_date}" in case.deadline_events else None}
         upsert = UPSERT[session.bind.dialect.name](Deadline).values(case_id=str(case.id), **row)
@@ -90,8 +80,8 @@ class DeadlineIndex(SqlProjection):
 class Scheduler:
     """Runs the index's follower and the check loop side by side (one worker of the service)."""
 
-    def __init__(self, follower: Any, index: DeadlineIndex, interval: float) -> None:
-        self.follower, self.index, self.interval = follower, index, interval
+    def __init__(self, follower: Any, index: DeadlineIndex, interval: float, clock: Clock) -> None:
+        self.follower, self.index, self.interval, self.clock = follower, index, interval, clock
 
     async def run(self) -> None:
         await asyncio.gather(self.follower.run(), self._loop())
@@ -99,7 +89,7 @@ class Scheduler:
     async def _loop(self) -> None:
         while True:
             try:
-                await self.check(datetime.now(timezone.utc).date())
+                await self.check(self.clock.now().date())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the next round tries again; the index is durable
@@ -117,7 +107,7 @@ class Scheduler:
         fired: list[bool] = []
 
         def command(case: Complaint) -> None:
-            at = datetime.now(timezone.utc)
+            at = self.clock.now()
             if row.warn_on <= today:
                 fired.append(case.warn_deadline(due_date=row.due_date, actor=SYSTEM_QUALIFICATION, at=at))
             if row.due_date < today:

@@ -1,27 +1,37 @@
-"""The handler workflow on the real PostgreSQL and broker: commands, approvals, windows, deadlines, concurrency."""
+"""The handler workflow on the real PostgreSQL and broker: commands, approvals, windows, deadlines, concurrency.
 
+The deadline scenarios (`TestDeadlines`) run on the embedded SQLite as well. The other tests stay on
+PostgreSQL, the production store: what differs by store lies under the HTTP layer (the store, the deadline
+index), and the deadline, store and projection tests run that on both."""
+
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 
-from complaints.auth import Credentials
-from complaints.follower import store_follower
-from complaints.service import consumer_app
+from complaints.web.auth import Credentials
+from complaints.adapters.follower import store_follower
+from complaints.application.clock import FixedClock
+from complaints.web.app import create_app
 from complaints.settings import Settings
-from complaints.store import Complaints, Submission
-from complaints.tenants import load_tenants
+from complaints.adapters.store import Complaints, Submission
+from complaints.model.tenants import load_tenants
 from qualification.api import router
 from qualification.consumer import Qualification, wire
+from qualification.deadlines import Scheduler
 from routing.consumer import Routing
 
-TODAY = datetime.now(timezone.utc)
+# The workflow runs on a fixed clock: a Monday with no holiday within the windows that follow.
+TODAY = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+CLOCK = FixedClock(TODAY)
 
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(consumer_app("qualification", settings, wire=wire, router=router)) as client:
+    with TestClient(create_app("qualification", settings, wire=wire, routers=[router], clock=CLOCK)) as client:
         yield client
 
 
@@ -37,7 +47,7 @@ def people(settings: Settings, store: Complaints):
         "drafter": person("an@zorgbedrijf", "zorgbedrijf", "handler", "klantendienst"),
         "colleague": person("bo@zorgbedrijf", "zorgbedrijf", "handler", "klantendienst"),
         "local-manager": person("cas@zorgbedrijf", "zorgbedrijf", "manager"),
-        "director": person("dirk@zorgbedrijf", "zorgbedrijf", "manager"),
+        "director": person("dirk@zorgbedrijf", "zorgbedrijf", "director"),
         "outsider": person("eva@zorgbedrijf", "zorgbedrijf", "handler", "andere-dienst"),
         "auditor": person("fien@zorgbedrijf", "zorgbedrijf", "auditor"),
         "city": person("gert@stad", "stad", "manager"),
@@ -52,8 +62,12 @@ async def case_in(settings, store, tenant="zorgbedrijf", received=TODAY, **field
     values["complainant"] = store.personal.seal(tenant, values["complainant"])
     case = store.receive(config, Submission("test"), actor="test", received_at=received,
                          via_oversight=config.is_oversight(values["channel"]), **values)[0]
-    await store_follower(settings, Routing(settings), "routing").catch_up()
-    await store_follower(settings, Qualification(settings), "qualification").catch_up()
+    for process, name in ((Routing, "routing"), (Qualification, "qualification")):
+        app = process(settings, CLOCK)
+        try:
+            await store_follower(settings, app, name).catch_up()
+        finally:
+            app.close()
     return case
 
 
@@ -108,13 +122,13 @@ async def test_the_care_company_path_with_two_approvals_from_receipt_to_close(cl
     ("approvals", None), ("answer", None), ("close", {}), ("reopen", {"reason": "x"}),
     ("information-received", {"text": "x"}), ("answer-draft", {"text": "x", "channel": "post"}),
 ])
-async def test_a_command_the_state_forbids_is_a_409_with_the_allowed_commands(client, store, settings, people,
-                                                                             command, body):
+async def test_a_command_the_state_forbids_is_a_409_with_the_callers_allowed_actions(client, store, settings, people,
+                                                                                    command, body):
     case = await case_in(settings, store)  # routed, clock started
-    response = post(client, case, command, people["drafter"], body)
+    response = post(client, case, command, people["local-manager"], body)  # a manager: who is never the reason
     assert response.status_code == 409, response.text
     problem = response.json()
-    assert problem["state"] == "routed" and "start-investigation" in problem["allowed_commands"]
+    assert problem["state"] == "routed" and "investigation" in problem["allowed_actions"]
 
 
 async def test_only_the_owning_team_or_a_manager_acts_and_auditors_only_read(client, store, settings, people):
@@ -135,10 +149,12 @@ async def test_the_window_is_extended_once_to_20_days_and_never_past_what_is_all
     assert again.status_code == 409
 
 
-async def test_a_tenant_without_extensions_refuses_one(client, store, settings, people):
+async def test_a_tenant_without_extensions_refuses_one_and_never_offers_it(client, store, settings, people):
     case = await case_in(settings, store, tenant="brandweer")
     response = post(client, case, "extension", people["fire"], {"reason": "x"}, tenant="brandweer")
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "days"
+    assert response.status_code == 409 and "does not extend" in response.json()["detail"]
+    note = post(client, case, "notes", people["fire"], {"text": "x"}, tenant="brandweer")
+    assert "extension" not in [a["name"] for a in note.json()["allowed_actions"]]
 
 
 async def test_an_answer_by_e_mail_needs_the_complainants_address(client, store, settings, people):
@@ -175,41 +191,59 @@ async def test_concurrent_commands_on_one_case_never_lose_an_update(client, stor
     assert len(notes) == 1 + sum(r.status_code == 200 for r in free)
 
 
-async def test_deadline_events_fire_once_after_downtime_and_again_when_the_due_date_moves(store, settings, people):
-    # Received 30 days ago and never looked at: the scheduler was "down" across the due date.
-    case = await case_in(settings, store, received=TODAY - timedelta(days=30))
-    wiring = await wire(settings)
-    scheduler = wiring.resources["scheduler"]
-    await scheduler.follower.catch_up()
-    assert await scheduler.check(TODAY.date()) == 2
-    await scheduler.follower.catch_up()
-    assert await scheduler.check(TODAY.date()) == 0
-
-    restarted = (await wire(settings)).resources["scheduler"]  # a new process: nothing in memory
-    await restarted.follower.catch_up()
-    assert await restarted.check(TODAY.date()) == 0
-
-    # An extension moves the due date: both events again, once, for the new date.
-    moved = store.get(case.id)
-    from complaints.windows import due_date
-    moved.extend_window(reason="x", due=due_date(load_tenants()["zorgbedrijf"], signal_type="klacht",
-                                                 start=moved.clock_started_on, days=20), actor="test", at=TODAY)
-    store.save(moved)
-    await restarted.follower.catch_up()
-    assert await restarted.check(TODAY.date()) == 2
-    await restarted.follower.catch_up()
-    assert await restarted.check(TODAY.date()) == 0
-    fired = [(type(e).__name__, e.due_date) for e in store.events.get(case.id) if type(e).__name__.startswith("Deadline")]
-    first_due, second_due = (TODAY - timedelta(days=16)).date(), (TODAY - timedelta(days=10)).date()
-    assert fired == [("DeadlineApproaching", first_due), ("DeadlineBreached", first_due),
-                     ("DeadlineApproaching", second_due), ("DeadlineBreached", second_due)]
+@asynccontextmanager
+async def scheduler_of(settings: Settings) -> AsyncIterator[Scheduler]:
+    """The qualification process's deadline scheduler, as `wire` makes it at start-up (not running: the test
+    drives its follower and its check); closed after."""
+    wiring = await wire(settings, CLOCK)
+    try:
+        yield wiring.resources["scheduler"]
+    finally:
+        await wiring.close()
+        wiring.store.close()
 
 
-async def test_an_answered_case_gets_no_deadline_event(store, settings, people, client):
-    case = await case_in(settings, store, tenant="brandweer", received=TODAY - timedelta(days=60))
-    for command, body in (("qualification", {"qualification": "ongegrond"}),
-                          ("answer-draft", {"text": "x", "channel": "post"}), ("answer", None)):
-        assert post(client, case, command, people["fire"], body, tenant="brandweer").status_code == 200
-    scheduler = (await wire(settings)).resources["scheduler"]
-    await scheduler.follower.catch_up()
-    assert await scheduler.check(TODAY.date()) == 0
+class TestDeadlines:
+    """On each store: here `settings`, and so `store`, `people` and `client`, is `any_store_settings`."""
+
+    @pytest.fixture
+    def settings(self, any_store_settings: Settings) -> Settings:
+        return any_store_settings
+
+    async def test_deadline_events_fire_once_after_downtime_and_again_when_the_due_date_moves(self, store, settings):
+        # Received 30 days ago and never looked at: the scheduler was "down" across the due date.
+        case = await case_in(settings, store, received=TODAY - timedelta(days=30))
+        async with scheduler_of(settings) as scheduler:
+            await scheduler.follower.catch_up()
+            assert await scheduler.check(TODAY.date()) == 2
+            await scheduler.follower.catch_up()
+            assert await scheduler.check(TODAY.date()) == 0
+
+        async with scheduler_of(settings) as restarted:  # a new process: nothing in memory
+            await restarted.follower.catch_up()
+            assert await restarted.check(TODAY.date()) == 0
+
+            # An extension moves the due date: both events again, once, for the new date.
+            moved = store.get(case.id)
+            from complaints.model.windows import due_date
+            moved.extend_window(reason="x", due=due_date(load_tenants()["zorgbedrijf"], signal_type="klacht",
+                                                         start=moved.clock_started_on, days=20), actor="test", at=TODAY)
+            store.save(moved)
+            await restarted.follower.catch_up()
+            assert await restarted.check(TODAY.date()) == 2
+            await restarted.follower.catch_up()
+            assert await restarted.check(TODAY.date()) == 0
+        fired = [(type(e).__name__, e.due_date) for e in store.events.get(case.id)
+                 if type(e).__name__.startswith("Deadline")]
+        first_due, second_due = (TODAY - timedelta(days=16)).date(), (TODAY - timedelta(days=10)).date()
+        assert fired == [("DeadlineApproaching", first_due), ("DeadlineBreached", first_due),
+                         ("DeadlineApproaching", second_due), ("DeadlineBreached", second_due)]
+
+    async def test_an_answered_case_gets_no_deadline_event(self, store, settings, people, client):
+        case = await case_in(settings, store, tenant="brandweer", received=TODAY - timedelta(days=60))
+        for command, body in (("qualification", {"qualification": "ongegrond"}),
+                              ("answer-draft", {"text": "x", "channel": "post"}), ("answer", None)):
+            assert post(client, case, command, people["fire"], body, tenant="brandweer").status_code == 200
+        async with scheduler_of(settings) as scheduler:
+            await scheduler.follower.catch_up()
+            assert await scheduler.check(TODAY.date()) == 0

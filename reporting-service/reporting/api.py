@@ -14,24 +14,32 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from complaints.auth import Caller, forbidden, require
-from complaints.problems import Problem, documented, invalid_fields
-from reporting.deps import SessionDep, TenantDep
+from complaints.application import permissions
+from complaints.application.callers import Caller
+from complaints.application.clock import today
+from complaints.web.auth import require
+from complaints.web.deps import ClockDep, TenantDep
+from complaints.web.problems import Problem, documented, invalid_fields
 from reporting.projection import OPEN_ONLY
 from reporting.projection import case_summaries as cases
 from reporting.reports import COUNTED_BY, REPORTS, open_overdue
 
-PEOPLE = require("handler", "manager", "auditor")
-# People only: handlers, managers and auditors of the tenant.
-router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"], dependencies=[Depends(PEOPLE)],
+# People only: the tenant's handlers, managers, directors and auditors.
+router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
                    responses=documented(_401="No or bad credentials", _403="Not this tenant, team or role",
                                         _404="Unknown tenant, report or case", _422="Invalid parameters"))
 FAR = date(9999, 12, 31)
+ReaderDep = Annotated[Caller, Depends(require("reports"))]
 
 
-def today() -> date:
-    return datetime.now(timezone.utc).date()
+async def _session(request: Request):  # noqa: ANN202 - a FastAPI yield dependency
+    async with request.app.state.wiring.resources["projection"].sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 class ChannelStatusCount(BaseModel):
@@ -68,7 +76,7 @@ class Queue(BaseModel):
 
 
 @router.get("/reports/channel-status", response_model=ChannelStatusReport)
-async def channel_status(tenant: TenantDep, session: SessionDep) -> ChannelStatusReport:
+async def channel_status(_: ReaderDep, tenant: TenantDep, session: SessionDep) -> ChannelStatusReport:
     """Cases per channel and state, over all years (a live overview)."""
     query = (select(cases.c.channel, cases.c.status, func.count()).where(cases.c.tenant == tenant.id)
              .group_by(cases.c.channel, cases.c.status).order_by(cases.c.channel, cases.c.status))
@@ -77,7 +85,8 @@ async def channel_status(tenant: TenantDep, session: SessionDep) -> ChannelStatu
 
 
 @router.get("/reports/{report}", responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
-async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, request: Request,
+async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: SessionDep, request: Request,
+                        clock: ClockDep,
                         year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, timeliness,
@@ -89,12 +98,12 @@ async def yearly_report(tenant: TenantDep, report: str, session: SessionDep, req
     of_year = (cases.c.tenant == tenant.id, cases.c.received_at >= start, cases.c.received_at < end)
     if report == "open-overdue":  # asked every day on the largest tables: counted by the database
         rows = (await session.execute(
-            select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today())
+            select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today(clock))
             .group_by(cases.c.team))).all()
-        table = open_overdue(dict(rows), tenant, today())
+        table = open_overdue(dict(rows), tenant, today(clock))
     else:
         rows = (await session.execute(select(cases).where(*of_year))).mappings().all()
-        table = REPORTS[report]([dict(r) for r in rows], tenant, today())
+        table = REPORTS[report]([dict(r) for r in rows], tenant, today(clock))
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
@@ -120,18 +129,15 @@ def _cursor(value: str | None) -> tuple[date, str] | None:
 
 @router.get("/queue", response_model=Queue)
 async def queue(
-    caller: Annotated[Caller, Depends(PEOPLE)], tenant: TenantDep, session: SessionDep,
+    caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, session: SessionDep, clock: ClockDep,
     team: str | None = None, state: str | None = None, signal_type: str | None = None, category: str | None = None,
     channel: str | None = None, overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the subject or case number")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Queue:
     """A team's open cases: overdue first, then by due date. Handlers see their own team's queue."""
-    if "manager" not in caller.roles and "auditor" not in caller.roles:
-        if team not in (None, caller.team):
-            raise forbidden(f"A handler sees the queue of team {caller.team!r}")
-        team = caller.team
-    now = today()
+    team = permissions.queue_team(caller, team)
+    now = today(clock)
     # Overdue cases are exactly those with the earliest due dates, so due-date order puts them first.
     due = func.coalesce(cases.c.due_date, literal(FAR))
     query = select(cases).where(cases.c.tenant == tenant.id, OPEN_ONLY)
@@ -158,9 +164,12 @@ async def queue(
 
 
 @router.get("/cases/{case_id}", response_model=ProjectedCase)
-async def projected_case(tenant: TenantDep, case_id: UUID, session: SessionDep) -> ProjectedCase:
+async def projected_case(caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, case_id: UUID,
+                         session: SessionDep) -> ProjectedCase:
+    """The case as the read model has it, for who may read the case (the same policy as the case itself)."""
     row = (await session.execute(select(cases).where(cases.c.case_id == str(case_id)))).mappings().first()
     if row is None or row["tenant"] != tenant.id:
         raise Problem(404, "case-not-found", "No such case in the projection",
                       f"No case {case_id} for tenant {tenant.id} (yet)")
+    permissions.ensure_may_read(caller, team=row["team"], received_by=None)
     return ProjectedCase(**{k: v for k, v in row.items() if k in ProjectedCase.model_fields})

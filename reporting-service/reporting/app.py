@@ -1,13 +1,18 @@
-"""Reporting's composition root: the store, the projection follower, the report routes."""
+"""Reporting's process: the projection follower, the reports and the handlers' queue."""
 
 from __future__ import annotations
 
-from complaints.service import consumer_app
-from complaints.tenants import load_tenants
+from fastapi import FastAPI
+
+from complaints.application.clock import Clock
+from complaints.settings import Settings, get_settings
+from complaints.web.app import create_app
 from reporting.api import router
 from reporting.consumer import wire
-from reporting.settings import SERVICE, get_settings
 
-settings = get_settings()
-app = consumer_app(SERVICE, settings, wire=wire, router=router)
-app.state.tenants = load_tenants(settings.tenants_dir)
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    return create_app("reporting", settings or get_settings(), wire=wire, routers=[router], clock=clock)
+
+
+app = build()

@@ -6,15 +6,16 @@ import asyncio
 
 from sqlalchemy import text
 
-from complaints.follower import Follower
-from complaints.readmodel import create_engine
-from complaints.service import Wiring
+from complaints.adapters.follower import Follower
+from complaints.adapters.readmodel import create_engine
+from complaints.web.app import Wiring
+from complaints.application.clock import Clock
 from complaints.settings import Settings
-from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.model.tenants import load_tenants
 from reporting.projection import CaseProjection
 
-async def wire(settings: Settings) -> Wiring:
+async def wire(settings: Settings, clock: Clock) -> Wiring:
     store = await asyncio.to_thread(Complaints, settings)
     engine = create_engine(settings)
     projection = CaseProjection(engine, load_tenants(settings.tenants_dir))

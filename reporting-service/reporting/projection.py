@@ -20,11 +20,13 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaDat
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.schema import CreateTable
 
-from complaints.readmodel import Base, SqlProjection
-from complaints.tenants import Tenant
-from complaints.windows import lead_time
+from complaints.adapters.readmodel import Base, SqlProjection
+from complaints.model.complaint import status_after
+from complaints.model.tenants import Tenant
+from complaints.model.windows import lead_time
 
 LIVE = "case_summaries"
+# The partial indexes' predicate, as the migration wrote it: a case is open until answered or closed.
 OPEN_ONLY = text("status NOT IN ('answered', 'closed')")
 
 
@@ -66,9 +68,6 @@ case_summaries = summaries_table(Base.metadata)
 COLUMNS = tuple(column.name for column in case_summaries.columns)
 EMPTY_ROW = dict.fromkeys(COLUMNS)
 
-OPEN_AFTER = {"Routed": "routed", "InvestigationStarted": "investigating", "InformationRequested": "awaiting-information",
-              "InformationReceived": "investigating", "Qualified": "qualified", "AnswerDrafted": "drafted",
-              "Answered": "answered", "Closed": "closed", "Reopened": "investigating"}
 DUE_DATE_SET_BY = ("ClockStarted", "InformationReceived", "WindowExtended")
 
 
@@ -89,20 +88,16 @@ def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
         **EMPTY_ROW,
         "case_id": case_id or str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
         "channel": event.channel, "signal_type": event.signal_type, "category": event.category,
-        "subject": storable(event.subject), "status": "received", "received_at": event.occurred_at,
+        "subject": storable(event.subject), "status": status_after("Received", ""), "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
     }
 
 
 def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -> dict[str, Any]:
     """What one event changes in a case's row (pure: the same events always give the same row)."""
-    new: dict[str, Any] = {"events_applied": row["events_applied"] + 1}
-    if kind in OPEN_AFTER:
-        new["status"] = OPEN_AFTER[kind]
+    new: dict[str, Any] = {"events_applied": row["events_applied"] + 1, "status": status_after(kind, row["status"])}
     if kind in ("Routed", "Rerouted"):
         new["team"] = event.team
-        if row["status"] == "received":
-            new["status"] = "routed"
     if kind == "CategorySet":
         new["category"] = event.category
     if kind in DUE_DATE_SET_BY:

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import MetaData, delete, select, text
 from tqdm import tqdm
 
-from complaints.readmodel import ProjectionTracking, create_engine
+from complaints.adapters.readmodel import ProjectionTracking, create_engine
 from complaints.settings import Settings, get_settings
-from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.model.tenants import load_tenants
 from reporting.projection import LIVE, CaseProjection, summaries_table
 
 PREFIX = "rebuild:"

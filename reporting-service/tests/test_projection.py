@@ -1,4 +1,5 @@
-"""The case projection on the real PostgreSQL: each event applied once, effect and position together."""
+"""The case projection on each store (PostgreSQL and the embedded SQLite): each event applied once, effect and
+position together."""
 
 from datetime import datetime, timezone
 
@@ -7,16 +8,16 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from complaints.settings import Settings
-from complaints.store import Submission, Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import Submission, Complaints
+from complaints.model.tenants import load_tenants
 from sqlalchemy import select
 
 from reporting.projection import CaseProjection, case_summaries
 
 
 @pytest.fixture
-async def projection(settings: Settings):
-    engine = create_async_engine(settings.async_database_url())
+async def projection(any_store_settings: Settings):
+    engine = create_async_engine(any_store_settings.async_database_url())
     projection = CaseProjection(engine, load_tenants())
     await projection.create_tables()
     yield projection
@@ -29,17 +30,16 @@ async def row(projection: CaseProjection, case_id):
         return (await session.execute(query)).mappings().first()
 
 
-def received(settings: Settings):
-    store = Complaints(settings)
+def received(store: Complaints):
     case = store.receive(load_tenants()["brandweer"], Submission("test"), actor="test", received_at=datetime(2023, 1, 12, tzinfo=timezone.utc),
                          channel="e-mail", signal_type="klacht", subject="RIB", text="te snel", category="overlast")[0]
     notification = store.recorder.select_notifications(start=1, limit=10, topics=[
         "complaints.domain:Complaint.Received"])[0]
-    return store, case, store.mapper.to_domain_event(notification), notification.id
+    return case, store.mapper.to_domain_event(notification), notification.id
 
 
-async def test_an_event_applied_twice_is_refused_and_counted_once(settings: Settings, projection: CaseProjection):
-    _, case, event, notification_id = received(settings)
+async def test_an_event_applied_twice_is_refused_and_counted_once(any_store: Complaints, projection: CaseProjection):
+    case, event, notification_id = received(any_store)
     await projection.apply(event, Tracking("reporting", notification_id))
     with pytest.raises(IntegrityError):
         await projection.apply(event, Tracking("reporting", notification_id))
@@ -48,25 +48,27 @@ async def test_an_event_applied_twice_is_refused_and_counted_once(settings: Sett
     assert await projection.position() == notification_id
 
 
-async def test_a_skipped_event_moves_the_position_without_an_effect(settings: Settings, projection: CaseProjection):
-    _, case, _, notification_id = received(settings)
+async def test_a_skipped_event_moves_the_position_without_an_effect(any_store: Complaints, projection: CaseProjection):
+    case, _, notification_id = received(any_store)
     await projection.skip(Tracking("reporting", notification_id))
     assert await row(projection, case.id) is None
     assert await projection.position() == notification_id
 
 
-async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(settings: Settings, projection: CaseProjection):
-    from complaints.follower import Follower
-    from complaints.store import COMPLAINT_EVENT_TOPICS
+async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(any_store_settings: Settings, any_store: Complaints,
+                                                                     projection: CaseProjection):
+    from complaints.adapters.follower import Follower
+    from complaints.adapters.store import COMPLAINT_EVENT_TOPICS
 
-    store, case, _, _ = received(settings)
+    store = any_store
+    case, _, _ = received(store)
     complaint = store.get(case.id)
     complaint.route(team="communicatie", rule_id="default", config_version="1", actor="t", at=complaint.received_at)
     complaint.reroute(team="financien", reason="factuur", rule_id=None, config_version="1", actor="t",
                       at=complaint.received_at)
     complaint.set_category(category="facturatie", config_version="1", actor="t", at=complaint.received_at)
     store.save(complaint)
-    follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+    follower = Follower(name=projection.name, settings=any_store_settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position)
     await follower.catch_up()
     summary = await row(projection, case.id)
@@ -75,11 +77,12 @@ async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(settings: 
 
 
 async def test_a_batch_overlapping_what_was_applied_is_refused_whole_and_the_follower_applies_the_rest_once(
-        settings: Settings, projection: CaseProjection):
-    from complaints.follower import Follower
-    from complaints.store import COMPLAINT_EVENT_TOPICS
+        any_store_settings: Settings, any_store: Complaints, projection: CaseProjection):
+    from complaints.adapters.follower import Follower
+    from complaints.adapters.store import COMPLAINT_EVENT_TOPICS
 
-    store, case, _, _ = received(settings)
+    store = any_store
+    case, _, _ = received(store)
     case.add_note(text="gebeld", actor="handler@brandweer", at=datetime(2023, 1, 13, tzinfo=timezone.utc))
     case.add_note(text="nogmaals", actor="handler@brandweer", at=datetime(2023, 1, 14, tzinfo=timezone.utc))
     store.save(case)
@@ -93,7 +96,7 @@ async def test_a_batch_overlapping_what_was_applied_is_refused_whole_and_the_fol
     assert (await row(projection, case.id))["events_applied"] == 1
 
     # A follower that thinks it is at the start (a second instance) falls back to one at a time.
-    follower = Follower(name="reporting", settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+    follower = Follower(name="reporting", settings=any_store_settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position,
                         apply_batch=projection.apply_batch)
     await follower.catch_up()

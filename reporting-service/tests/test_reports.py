@@ -10,15 +10,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
-from complaints.auth import Credentials
-from complaints.service import consumer_app
+from complaints.web.auth import Credentials
+
 from complaints.settings import Settings
-from complaints.store import Complaints
-from complaints.tenants import load_tenants
-from complaints.windows import due_date, lead_time
-from intake.app import create_app as intake_app
+from complaints.adapters.store import Complaints
+from complaints.model.tenants import load_tenants
+from complaints.model.windows import due_date, lead_time
+from intake.app import build as intake_app
 from launcher.demo import demo_items
-from reporting.api import router
+from reporting.app import build
 from reporting.consumer import wire
 
 T = load_tenants()
@@ -26,7 +26,7 @@ T = load_tenants()
 
 @pytest.fixture
 def reporting(settings: Settings):
-    app = consumer_app("reporting", settings, wire=wire, router=router)
+    app = build(settings)
     app.state.tenants = T
     with TestClient(app) as client:
         yield client

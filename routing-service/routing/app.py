@@ -1,10 +1,18 @@
-"""Routing's composition root: the store, the follower that routes, and health."""
+"""Routing's process: the follower that routes, and the routes that reroute by hand."""
 
 from __future__ import annotations
 
-from complaints.service import consumer_app
+from fastapi import FastAPI
+
+from complaints.application.clock import Clock
+from complaints.settings import Settings, get_settings
+from complaints.web.app import create_app
 from routing.api import router
 from routing.consumer import wire
-from routing.settings import SERVICE, get_settings
 
-app = consumer_app(SERVICE, get_settings(), wire=wire, router=router)
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    return create_app("routing", settings or get_settings(), wire=wire, routers=[router], clock=clock)
+
+
+app = build()

@@ -15,12 +15,13 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.utils import get_topic
 
-from complaints.domain import SYSTEM_ROUTING, Complaint
-from complaints.follower import store_follower
-from complaints.service import Wiring
-from complaints.routing import Route, choose_team
+from complaints.model.complaint import SYSTEM_ROUTING, Complaint
+from complaints.adapters.follower import store_follower
+from complaints.web.app import Wiring
+from complaints.model.routing import Route, choose_team
 from complaints.settings import Settings
-from complaints.store import CaseProcess, now
+from complaints.adapters.store import CaseProcess
+from complaints.application.clock import Clock
 
 
 class Routing(CaseProcess):
@@ -42,7 +43,7 @@ class Routing(CaseProcess):
             return  # already routed, rerouted or closed by hand: that decision stands
         route = self._route(complaint)
         complaint.route(team=route.team, rule_id=route.rule_id, config_version=route.config_version,
-                        actor=SYSTEM_ROUTING, at=now())
+                        actor=SYSTEM_ROUTING, at=self.clock.now())
         processing_event.collect_events(complaint)
 
     @policy.register
@@ -55,11 +56,11 @@ class Routing(CaseProcess):
         if route.team != complaint.team:
             complaint.reroute(team=route.team, reason=f"category set to {complaint.category!r}",
                               rule_id=route.rule_id, config_version=route.config_version,
-                              actor=SYSTEM_ROUTING, at=now())
+                              actor=SYSTEM_ROUTING, at=self.clock.now())
             processing_event.collect_events(complaint)
 
 
-async def wire(settings: Settings) -> Wiring:
-    app = await asyncio.to_thread(Routing, settings)
+async def wire(settings: Settings, clock: Clock) -> Wiring:
+    app = await asyncio.to_thread(Routing, settings, clock)
     return Wiring(store=app, worker=store_follower(settings, app, "routing"))
 

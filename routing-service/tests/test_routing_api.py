@@ -6,11 +6,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from complaints.follower import store_follower
-from complaints.service import consumer_app
+from complaints.adapters.follower import store_follower
+from routing.app import build
 from complaints.settings import Settings
-from complaints.store import Complaints, Submission
-from complaints.tenants import BUNDLED, load_tenants
+from complaints.adapters.store import Complaints, Submission
+from complaints.model.tenants import BUNDLED, load_tenants
 from routing.api import router
 from routing.consumer import Routing, wire
 
@@ -19,7 +19,7 @@ AT = datetime(2023, 6, 22, tzinfo=timezone.utc)
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(consumer_app("routing", settings, wire=wire, router=router)) as client:
+    with TestClient(build(settings)) as client:
         yield client
 
 

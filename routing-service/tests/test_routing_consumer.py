@@ -8,10 +8,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import REGISTRY
 
-from complaints.follower import store_follower
+from complaints.adapters.follower import store_follower
 from complaints.settings import Settings
-from complaints.store import Submission, Complaints
-from complaints.tenants import Tenant, load_tenants
+from complaints.adapters.store import Submission, Complaints
+from complaints.model.tenants import Tenant, load_tenants
 from routing.consumer import Routing
 
 AT = datetime(2023, 6, 22, tzinfo=timezone.utc)
@@ -85,7 +85,7 @@ def poison(kind: str) -> bytes:
                                           ("unknown tenant", b"spookzone")])
 async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_block_its_partition(
         settings: Settings, kind: str, reason: bytes):
-    from complaints.kafka import ensure_topics
+    from complaints.adapters.kafka import ensure_topics
 
     await ensure_topics(settings)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
@@ -104,7 +104,7 @@ async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_bloc
         assert reason in dict(letters[0].headers)["reason"], dict(letters[0].headers)
         assert REGISTRY.get_sample_value("consumer_dead_letters_total", {"consumer": "routing"}) == dead_before + 1
         case = receive(store, load_tenants()["brandweer"])
-        from complaints.cloudevents import to_message
+        from complaints.adapters.cloudevents import to_message
 
         event = next(iter(store.events.get(case.id)))
         message = to_message(event, store.recorder.max_notification_id())

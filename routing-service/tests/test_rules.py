@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from complaints.routing import choose_team
-from complaints.tenants import BUNDLED, TenantFileError, load_file, load_tenants
+from complaints.model.routing import choose_team
+from complaints.model.tenants import BUNDLED, TenantFileError, load_file, load_tenants
 
 T = load_tenants()
 

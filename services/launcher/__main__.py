@@ -48,7 +48,11 @@ def main() -> int:
         print(f"Demo credentials ({DATA / 'demo-credentials.json'}):")
         for tenant, keys in credentials["api_keys"].items():
             print(f"  {tenant:<12} X-API-Key  " + "  ".join(f"{role}={key}" for role, key in keys.items()))
-        print("  Bearer tokens for handler, manager and auditor of each tenant are in the file.")
+        print("  Bearer tokens: one per people role under \"tokens\", and under \"people\" two persons per role "
+              "(handlers of two teams; the care company's directors) to see who may do what:")
+        for tenant, people in credentials["people"].items():
+            print(f"  {tenant:<12} " + "  ".join(f"{p['sub']}" + (f" ({p['team']})" if p["team"] else "")
+                                                 for p in people))
         key = credentials["api_keys"]["brandweer"]["intake"]
         print(f"Try: curl -H 'X-API-Key: {key}' {stack.url('intake')}/v1/tenants/brandweer")
         print("Logs in .data/logs/. Ctrl-C stops everything.", flush=True)

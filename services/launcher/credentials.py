@@ -1,8 +1,12 @@
-"""Demo credentials for `make run`: an API key per tenant and system role, a token per tenant and person role.
+"""Demo credentials for `make run`: an API key per tenant and system role, a token per tenant and person
+role, and several people per tenant to try the permission policy with.
 
 Written to `.data/demo-credentials.json` as
-`{"api_keys": {TENANT: {ROLE: KEY}}, "tokens": {TENANT: {ROLE: JWT}}}`; keys are
-kept across runs (they live hashed in the store), tokens are signed afresh.
+`{"api_keys": {TENANT: {ROLE: KEY}}, "tokens": {TENANT: {ROLE: JWT}},
+  "people": {TENANT: [{"sub", "roles", "team", "token"}]}}`; keys are kept across
+runs (they live hashed in the store), tokens are signed afresh. `people` has two
+handlers (of two teams where the tenant has more than one), two managers, two
+auditors, and two directors where the tenant's approval steps name directors.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from complaints.auth import PERSON_ROLES, SYSTEM_ROLES, Credentials
+from complaints.web.auth import PERSON_ROLES, SYSTEM_ROLES, Credentials
 from complaints.settings import Settings
-from complaints.store import Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import Complaints
+from complaints.model.tenants import Tenant, load_tenants
 
 
 def demo_credentials(settings: Settings, path: Path) -> dict[str, Any]:
@@ -28,14 +32,34 @@ def demo_credentials(settings: Settings, path: Path) -> dict[str, Any]:
             if role not in keys.get(tenant.id, {}):
                 keys.setdefault(tenant.id, {})[role] = credentials.issue_key(
                     name=f"demo-{role}", tenant=tenant.id, role=role, actor="system:make-run")
-    tokens = {
-        tenant.id: {role: credentials.token_for(subject=f"demo-{role}@{tenant.id}", tenants=[tenant.id], roles=[role],
-                                                team=tenant.routing.default_team)
-                    for role in sorted(PERSON_ROLES)}
-        for tenant in tenants.values()
-    }
+    tokens, people = {}, {}
+    for tenant in tenants.values():
+        roles = sorted(r for r in PERSON_ROLES if r != "director" or _names_directors(tenant))
+        tokens[tenant.id] = {role: credentials.token_for(subject=f"demo-{role}@{tenant.id}", tenants=[tenant.id],
+                                                         roles=[role], team=_team(tenant, role, 0))
+                             for role in roles}
+        people[tenant.id] = [_person(credentials, tenant, role, n) for role in roles for n in (0, 1)]
     store.close()
-    result = {"api_keys": keys, "tokens": tokens}
+    result = {"api_keys": keys, "tokens": tokens, "people": people}
     path.write_text(json.dumps(result, indent=2))
     path.chmod(0o600)
     return result
+
+
+def _names_directors(tenant: Tenant) -> bool:
+    return any(step.role == "director" for step in tenant.approvals)
+
+
+def _team(tenant: Tenant, role: str, n: int) -> str | None:
+    """Handlers belong to a team: the default team first, then another where the tenant has more."""
+    if role != "handler":
+        return None
+    others = [t for t in tenant.codes("teams") if t != tenant.routing.default_team]
+    return tenant.routing.default_team if n == 0 or not others else others[0]
+
+
+def _person(credentials: Credentials, tenant: Tenant, role: str, n: int) -> dict[str, Any]:
+    subject = f"{role}-{n + 1}@{tenant.id}"
+    team = _team(tenant, role, n)
+    return {"sub": subject, "roles": [role], "team": team,
+            "token": credentials.token_for(subject=subject, tenants=[tenant.id], roles=[role], team=team)}

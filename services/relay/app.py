@@ -1,11 +1,17 @@
-"""The relay's composition root: the outbox worker, health and metrics."""
+"""The relay's process: the outbox worker, health and metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
-from complaints.service import consumer_app
-from complaints.settings import get_settings
+from complaints.application.clock import Clock
+from complaints.settings import Settings, get_settings
+from complaints.web.app import create_app
 from relay.consumer import wire
 
-app = consumer_app("relay", get_settings(), wire=wire, router=APIRouter())
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    return create_app("relay", settings or get_settings(), wire=wire, routers=[], clock=clock)
+
+
+app = build()

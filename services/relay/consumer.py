@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from complaints.service import Wiring
+from complaints.web.app import Wiring
+from complaints.application.clock import Clock
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.adapters.store import Complaints
 from relay.outbox import Outbox
 
 
-async def wire(settings: Settings) -> Wiring:
+async def wire(settings: Settings, clock: Clock) -> Wiring:
     store = await asyncio.to_thread(Complaints, settings)
     return Wiring(store=store, worker=Outbox(settings, store))

@@ -21,11 +21,11 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import ApplicationSubscription
 from prometheus_client import Counter, Gauge
 
-from complaints import kafka
-from complaints.cloudevents import event_id, to_message
-from complaints.retries import any_error, until_available
+from complaints.adapters import kafka
+from complaints.adapters.cloudevents import event_id, to_message
+from complaints.adapters.retries import any_error, until_available
 from complaints.settings import Settings
-from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
 
 log = logging.getLogger(__name__)
 NAME = "relay"

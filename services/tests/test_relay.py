@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from aiokafka import AIOKafkaConsumer
 
 from complaints.settings import Settings
-from complaints.store import Submission, COMPLAINT_EVENT_TOPICS, Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import Submission, COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.model.tenants import load_tenants
 from relay.outbox import Outbox
 
 

@@ -1,7 +1,9 @@
-"""The complaint domain and the plumbing every service shares.
+"""The complaint domain and the plumbing every service shares, in four layers:
 
-Pure domain: `domain` (the Complaint aggregate and its events), `case_numbers`,
-`tenants` (tenant rules as data), `routing`, `windows`. Plumbing: `settings`,
-`store` (the eventsourcing application over the event store), `cloudevents`,
-`follower` (the consumer loop), `observability`, `problems`.
+- `model/`: the `Complaint` aggregate and its events, tenant rules (windows, routing, approvals), no I/O;
+- `application/`: use cases taking the caller and a `Clock`, and the one permission policy;
+- `adapters/`: the event store, recorders and hash chains, personal data, read models, Kafka;
+- `web/`: the app factory, dependencies, authentication, problem details, limits and health.
+
+`settings` is the one typed settings object; `tenants/` holds the tenants' files.
 """

@@ -14,7 +14,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from complaints.tenants import BUNDLED
+from complaints.model.tenants import BUNDLED
 
 
 DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
@@ -94,14 +94,14 @@ class Settings(BaseSettings):
                 # gets its 503 after some 12 s instead of five minutes; a busy pool is simply retried.
                 "POSTGRES_CONNECT_TIMEOUT": "1",
                 # Every insert also writes the events' hash-chain links (tamper evidence).
-                "PROCESS_RECORDER_TOPIC": "complaints.chain:ChainedPostgresProcessRecorder",
+                "PROCESS_RECORDER_TOPIC": "complaints.adapters.chain:ChainedPostgresProcessRecorder",
             }
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": url.database,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "PROCESS_RECORDER_TOPIC": "complaints.chain:ChainedSQLiteProcessRecorder",
+            "PROCESS_RECORDER_TOPIC": "complaints.adapters.chain:ChainedSQLiteProcessRecorder",
         }
 
     def async_database_url(self) -> str:

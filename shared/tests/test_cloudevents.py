@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from complaints.cloudevents import sequence_of, to_message
-from complaints.domain import Complaint
+from complaints.adapters.cloudevents import sequence_of, to_message
+from complaints.model.complaint import Complaint
 
 
 def test_a_received_event_becomes_a_structured_cloudevent_keyed_by_case():

@@ -4,8 +4,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from complaints.domain import CommandRefused, Complaint
-from complaints.windows import DueDate
+from complaints.model.complaint import CommandRefused, Complaint
+from complaints.model.windows import DueDate
 
 AT = datetime(2023, 3, 21, 9, 30, tzinfo=timezone.utc)
 DUE = DueDate(date(2023, 4, 20), 30, "calendar", "BE", "2023.1", date(2023, 5, 5))

@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from complaints.readmodel import Base, create_engine, migrate
+from complaints.adapters.readmodel import Base, create_engine, migrate
 from complaints.settings import Settings
 
 
@@ -26,7 +26,7 @@ async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run
 MIGRATE = """
 import asyncio, sys
 from complaints.settings import Settings
-from complaints.readmodel import create_engine, migrate
+from complaints.adapters.readmodel import create_engine, migrate
 async def main():
     engine = create_engine(Settings(database_url=sys.argv[1]))
     await migrate(engine)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from complaints.case_numbers import CaseNumbers
-from complaints.routing import choose_team
-from complaints.tenants import TenantFileError, load_file, load_tenants
-from complaints.windows import due_date
+from complaints.model.case_numbers import CaseNumbers
+from complaints.model.routing import choose_team
+from complaints.model.tenants import TenantFileError, load_file, load_tenants
+from complaints.model.windows import due_date
 
 TENANT_IDS = {"stad", "politiezone", "brandweer", "onderwijs", "zorgbedrijf", "woonhaven"}
 

@@ -4,7 +4,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import _topic_cache, get_topic, register_topic
 
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.adapters.store import Complaints
 
 
 class Memo(Aggregate):

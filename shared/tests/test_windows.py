@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints.tenants import Calendar, load_tenants
-from complaints.windows import add_days, counts, days_between, due_date, lead_time, paused
+from complaints.model.tenants import Calendar, load_tenants
+from complaints.model.windows import add_days, counts, days_between, due_date, lead_time, paused
 
 TENANTS = load_tenants()
 

@@ -34,8 +34,8 @@ PAST = timedelta(days=70)  # beyond any window (the ceiling is 45 days): the dea
 
 def intake_key(settings: Settings) -> dict[str, str]:
     """The city system's headers: an intake key of the fire zone, issued in this settings' store."""
-    from complaints.auth import Credentials
-    from complaints.store import Complaints
+    from complaints.web.auth import Credentials
+    from complaints.adapters.store import Complaints
 
     store = Complaints(settings)
     try:

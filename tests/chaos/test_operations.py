@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from complaints.settings import Settings
-from complaints.store import Complaints
+from complaints.adapters.store import Complaints
 from conftest import stack_env
 from launcher.infra import Postgres, start_broker, start_postgres
 from launcher.stack import Stack

@@ -15,7 +15,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-BUNDLED = Path(__file__).parent / "tenants"
+from complaints.model.roles import PERSON_ROLES
+
+BUNDLED = Path(__file__).parents[1] / "tenants"  # the data beside the code
 
 
 class Code(BaseModel):
@@ -30,6 +32,19 @@ class Channel(Code):
     oversight: bool = Field(default=False, description="An ombudsman or oversight body: the answer goes back there")
 
 
+class ApprovalStep(Code):
+    """One approval an answer needs before it is sent, and the people role that gives it."""
+
+    role: str = Field(description="The people role that gives this step, e.g. manager or director")
+
+    @field_validator("role")
+    @classmethod
+    def _a_person_role(cls, value: str) -> str:
+        if value not in PERSON_ROLES:
+            raise ValueError(f"unknown role {value!r}; roles are {sorted(PERSON_ROLES)}")
+        return value
+
+
 class Qualification(Code):
     closes_early: bool = Field(default=False, description="Inadmissible: a handler may close the case with it at once")
 
@@ -37,6 +52,8 @@ class Qualification(Code):
 Condition = tuple[str, ...] | None
 CONDITIONS = {"channel": "channels", "signal_type": "signal_types", "category": "categories",
               "district": "districts", "entity": "entities"}
+# Every field whose value is a code of the tenant, and the vocabulary it comes from.
+VOCABULARIES = {**CONDITIONS, "team": "teams", "qualification": "qualifications"}
 
 
 class RoutingRule(BaseModel):
@@ -112,7 +129,11 @@ class Tenant(BaseModel):
     calendar: Calendar = Calendar()
     ceiling_days: int = Field(default=45, gt=0, le=45, description="The legal ceiling (Flemish complaints decree)")
     clock_starts: Literal["received", "routed"] = "received"
-    approvals: list[Code] = Field(default=[], description="Approval steps of an answer, in order")
+    approvals: list[ApprovalStep] = Field(default=[], description="Approval steps of an answer, in order, each "
+                                                                  "given by a different person of its role")
+    within_days: list[int] = Field(default=[], description="The lead times the within-days report counts "
+                                                           "against (the care company: 14 and 20); by default "
+                                                           "the windows' own lengths")
     deadline_warning_days: int = Field(default=3, ge=0, description="DeadlineApproaching this many days before")
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
@@ -142,6 +163,19 @@ class Tenant(BaseModel):
 
     def codes(self, vocabulary: str) -> list[str]:
         return [c.code for c in getattr(self, vocabulary)]
+
+    def unknown_codes(self, values: dict[str, object], prefix: str = "") -> list[dict[str, object]]:
+        """The given values that are not codes of this tenant, each named with the codes allowed
+        (the one vocabulary check: intake, the import, routing and the handler's commands)."""
+        errors = []
+        for field, vocabulary in VOCABULARIES.items():
+            value = values.get(field)
+            if value is not None and value not in (allowed := self.codes(vocabulary)):
+                errors.append({"field": prefix + field, "message": f"unknown {field} {value!r}", "allowed": allowed})
+        return errors
+
+    def within_days_thresholds(self) -> list[int]:
+        return self.within_days or sorted({d for w in self.windows for d in (w.days, w.extendable_to) if d})
 
     def is_oversight(self, channel: str) -> bool:
         return any(c.code == channel and c.oversight for c in self.channels)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 import holidays
 
-from complaints.tenants import Calendar, Tenant, Window
+from complaints.model.tenants import Calendar, Tenant, Window
 
 LEGAL_CEILING_DAYS = 45  # the Flemish complaints decree; also the window of a type the tenant did not set
 Counts = Callable[[date], bool]
@@ -87,6 +87,43 @@ def paused(tenant: Tenant, *, signal_type: str, due: date, ceiling: date, paused
     counted = counts(tenant.calendar, window_for(tenant, signal_type).day_kind)
     moved = add_days(due, days_between(paused_from, resumed_on, counted), counted)
     return min(moved, ceiling)
+
+
+def clock_start(tenant: Tenant, *, received_at: datetime, routed_at: datetime) -> date:
+    """The day a case's window starts: the day it came in, or the day it was routed where the tenant says so."""
+    return (routed_at if tenant.clock_starts == "routed" else received_at).date()
+
+
+def warning_day(tenant: Tenant, *, signal_type: str, due: date) -> date:
+    """The day `deadline_warning_days` counted days before the due date (in the window's own counting)."""
+    counted = counts(tenant.calendar, window_for(tenant, signal_type).day_kind)
+    day, left = due, tenant.deadline_warning_days
+    while left > 0:
+        day -= timedelta(days=1)
+        if counted(day):
+            left -= 1
+    return day
+
+
+def extended(tenant: Tenant, *, signal_type: str, start: date, days: int | None) -> DueDate:
+    """The due date of a window extended once to `days` (default: what the tenant allows); a
+    `WindowRuleBroken` when the tenant does not extend this window or `days` is beyond what it allows."""
+    window = window_for(tenant, signal_type)
+    if window.extendable_to is None:
+        raise WindowRuleBroken("days", f"{tenant.name} does not extend {signal_type} windows")
+    days = days or window.extendable_to
+    if days > window.extendable_to or days > tenant.ceiling_days:
+        raise WindowRuleBroken("days", f"at most {window.extendable_to} days; the legal ceiling is "
+                                       f"{tenant.ceiling_days} days")
+    return due_date(tenant, signal_type=signal_type, start=start, days=days)
+
+
+class WindowRuleBroken(ValueError):
+    """A request the tenant's window rules refuse (a 422 naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
 
 
 def lead_time(tenant: Tenant, *, signal_type: str, received: date, answered: date) -> int:

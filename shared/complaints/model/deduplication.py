@@ -9,6 +9,7 @@ case they point at, so two concurrent retries can never create two cases.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -50,3 +51,13 @@ class IdempotencyKeyReused(Exception):
     def __init__(self, case_id: UUID) -> None:
         super().__init__("this Idempotency-Key was used with a different request body")
         self.case_id = case_id
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Who sent a complaint (the calling system's name), and what makes a repeat of it recognisable."""
+
+    sender: str
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    reference: str | None = None

@@ -1,4 +1,4 @@
-"""Alembic environment of the read-model database (run by `complaints.readmodel.migrate`)."""
+"""Alembic environment of the read-model database (run by `complaints.adapters.readmodel.migrate`)."""
 
 from alembic import context
 

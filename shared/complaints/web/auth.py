@@ -1,70 +1,48 @@
 """Who is calling: city systems by API key (`X-API-Key`), people by JWT (`Authorization: Bearer`).
 
-A system's key is bound to one tenant and one role (`intake`, `import`). Keys
-are kept as aggregates in the event store under a hash of the key (the key
-itself is never stored), so issuing and revoking a key is on record like any
-other fact. A person's token carries their tenant(s), team and roles
-(`handler`, `manager`, `auditor`); its signature, issuer, audience and expiry
-are verified against the configured secret or JWKS.
+A system's key is bound to one tenant and one role (`intake`, `import`) and
+belongs to a named system of that tenant (`complaints.model.systems`). A
+person's token carries their subject, tenant(s), team and roles (`handler`,
+`manager`, `auditor`, `director`); its signature, issuer, audience and expiry
+are verified against the configured secret or JWKS, and its claims must have
+the right types (else a 401, never a 500). What a caller may then do is the
+permission policy's to say (`complaints.application.permissions`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
-from uuid import NAMESPACE_URL, UUID, uuid5
+from typing import Annotated, Any
+from uuid import UUID
 
 import jwt
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate, event
 from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from complaints.problems import Problem
+from complaints.application import permissions
+from complaints.application.callers import Caller
+from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
+from complaints.model.systems import ApiKey
 from complaints.settings import Settings
+from complaints.web.problems import Problem
 
-SYSTEM_ROLES = frozenset({"intake", "import"})
 KEY_CACHE_SECONDS = 30
-PERSON_ROLES = frozenset({"handler", "manager", "auditor"})
+__all__ = ["ApiKey", "Caller", "Credentials", "PERSON_ROLES", "SYSTEM_ROLES", "authenticate", "require"]
 
 
-@dataclass(frozen=True)
-class Caller:
-    kind: Literal["system", "person"]
-    name: str
-    tenants: frozenset[str]
-    roles: frozenset[str]
-    team: str | None = None
+class Claims(BaseModel):
+    """The claims of a person's token this API reads, with the types they must have."""
 
-    @property
-    def actor(self) -> str:
-        """How events record who did it."""
-        return f"{'system' if self.kind == 'system' else 'user'}:{self.name}"
-
-
-class ApiKey(Aggregate):
-    """A calling system's key, known by its hash."""
-
-    @staticmethod
-    def id_for(key: str) -> UUID:
-        return uuid5(NAMESPACE_URL, "complaints:api-key:" + hashlib.sha256(key.encode()).hexdigest())
-
-    @classmethod
-    def create_id(cls, key_hash_id: UUID, **_: Any) -> UUID:
-        return key_hash_id
-
-    @event("Issued")
-    def __init__(self, key_hash_id: UUID, name: str, tenant: str, role: str, actor: str) -> None:
-        self.name, self.tenant, self.role = name, tenant, role
-        self.revoked = False
-
-    @event("Revoked")
-    def revoke(self, actor: str) -> None:
-        self.revoked = True
+    model_config = ConfigDict(extra="ignore")
+    sub: Annotated[StrictStr, Field(min_length=1)]
+    tenants: list[StrictStr] | None = None
+    tenant: StrictStr | None = None
+    roles: list[StrictStr] = []
+    team: StrictStr | None = None
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -87,11 +65,18 @@ class Credentials:
 
     # --- systems -----------------------------------------------------------------
     def issue_key(self, *, name: str, tenant: str, role: str, actor: str = "system:admin") -> str:
+        """A new key for the system `name` of `tenant`: a second key of the same system (a rotation)
+        owns what the first one owned."""
         if role not in SYSTEM_ROLES:
             raise ValueError(f"a system's role is one of {sorted(SYSTEM_ROLES)}")
         key = "ck_" + secrets.token_urlsafe(32)
         self.store.save(ApiKey(key_hash_id=ApiKey.id_for(key), name=name, tenant=tenant, role=role, actor=actor))
         return key
+
+    def revoke_key(self, key: str, actor: str = "system:admin") -> None:
+        record: ApiKey = self.store.repository.get(ApiKey.id_for(key))
+        record.revoke(actor=actor)
+        self.store.save(record)
 
     def system(self, key: str) -> Caller:
         key_id = ApiKey.id_for(key)
@@ -125,13 +110,16 @@ class Credentials:
                 algorithms = ["RS256", "ES256"]
             else:
                 key, algorithms = self.settings.jwt_secret.get_secret_value(), ["HS256"]
-            claims = jwt.decode(token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
-                                issuer=self.settings.jwt_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+            decoded = jwt.decode(token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
+                                 issuer=self.settings.jwt_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+            claims = Claims.model_validate(decoded)
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"Invalid token: {exc}") from None
-        tenants = claims.get("tenants") or ([claims["tenant"]] if claims.get("tenant") else [])
-        roles = frozenset(claims.get("roles") or []) & PERSON_ROLES
-        return Caller("person", claims["sub"], frozenset(tenants), roles, claims.get("team"))
+        except ValidationError as exc:
+            wrong = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+            raise _unauthorized(f"Invalid token: claims of the wrong type: {wrong}") from None
+        tenants = claims.tenants if claims.tenants is not None else ([claims.tenant] if claims.tenant else [])
+        return Caller("person", claims.sub, frozenset(tenants), frozenset(claims.roles) & PERSON_ROLES, claims.team)
 
 
 async def authenticate(request: Request) -> Caller:
@@ -144,16 +132,17 @@ async def authenticate(request: Request) -> Caller:
     raise _unauthorized("Send an API key in X-API-Key or a bearer token in Authorization")
 
 
-def require(*roles: str) -> Callable[..., Any]:
-    """A dependency: the caller is authenticated, granted the path's tenant, and has one of `roles`."""
+def require(action: str) -> Callable[..., Any]:
+    """A dependency: the caller is authenticated, granted the path's tenant, and the permission policy
+    lets their roles take `action` on a tenant (what they may do on one case is decided on the case)."""
 
     async def dependency(request: Request) -> Caller:
         caller = await authenticate(request)
         tenant = request.path_params.get("tenant")
         if tenant is not None and tenant not in caller.tenants:
             raise forbidden(f"These credentials are not granted tenant {tenant!r}")
-        if not caller.roles & set(roles):
-            raise forbidden(f"This needs one of the roles {sorted(roles)}; the caller has {sorted(caller.roles)}")
+        if (refusal := permissions.tenant_refusal(caller, action)) is not None:
+            raise forbidden(refusal.reason)
         return caller
 
     return dependency

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Connection, String, insert, select, text, upd
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from complaints.schema import TAKE_TURN
+from complaints.adapters.schema import TAKE_TURN
 from complaints.settings import Settings
 
 

@@ -22,12 +22,12 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from prometheus_client import Counter, Gauge
 
-from complaints import kafka
-from complaints.retries import any_error, transient, until_available
-from complaints.cloudevents import event_id, event_type, sequence_of, to_message
+from complaints.adapters import kafka
+from complaints.adapters.retries import any_error, transient, until_available
+from complaints.adapters.cloudevents import event_id, event_type, sequence_of, to_message
 from complaints.settings import Settings
-from complaints.store import COMPLAINT_EVENT_TOPICS, Complaints
-from complaints.tenants import load_tenants
+from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.model.tenants import load_tenants
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from complaints.domain import CommandRefused, NotPermitted
-from complaints.retries import store_unavailable
-from complaints.store import CaseNotFound, StaleVersion
-from complaints.tenants import Tenant
+from complaints.adapters.retries import store_unavailable
+from complaints.application.errors import InvalidFields, VersionNotFound
+from complaints.application.permissions import Forbidden
+from complaints.model.complaint import CaseNotFound, CommandRefused, NotPermitted, StaleVersion
+from complaints.model.tenants import Tenant
 
 BASE = "https://complaints.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -98,11 +99,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CommandRefused)
     async def _refused(request: Request, exc: CommandRefused) -> JSONResponse:
         return _response(request, Problem(409, "command-refused", "The case's state does not allow this",
-                                          str(exc), state=exc.status, allowed_commands=exc.allowed))
+                                          str(exc), state=exc.status, allowed_actions=exc.allowed))
 
     @app.exception_handler(NotPermitted)
     async def _not_permitted(request: Request, exc: NotPermitted) -> JSONResponse:
         return _response(request, Problem(403, "forbidden", "You may not do this on this case", str(exc)))
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return _response(request, Problem(403, "forbidden", "These credentials do not allow this", str(exc)))
+
+    @app.exception_handler(InvalidFields)
+    async def _invalid_fields(request: Request, exc: InvalidFields) -> JSONResponse:
+        return _response(request, invalid_fields(exc.errors))
+
+    @app.exception_handler(VersionNotFound)
+    async def _no_version(request: Request, exc: VersionNotFound) -> JSONResponse:
+        return _response(request, Problem(404, "version-not-found", "No such version of the case", str(exc)))
 
     @app.exception_handler(CaseNotFound)
     async def _no_case(request: Request, exc: CaseNotFound) -> JSONResponse:
@@ -118,7 +131,7 @@ def install(app: FastAPI) -> None:
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         if not store_unavailable(exc):
             raise exc
-        # The request's own retries ran out (see complaints.retries); the client may try again.
+        # The request's own retries ran out (see complaints.adapters.retries); the client may try again.
         return _response(request, Problem(503, "store-unavailable", "The database is unavailable; try again shortly",
                                           headers={"Retry-After": "5"}))
 

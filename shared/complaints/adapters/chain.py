@@ -20,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier
 
-from complaints.store import PollingSQLiteProcessRecorder
+from complaints.adapters.store import PollingSQLiteProcessRecorder
 
 GENESIS = ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from complaints.tenants import CONDITIONS, RoutingRule, Tenant
+from complaints.model.tenants import CONDITIONS, RoutingRule, Tenant
 
 
 @dataclass(frozen=True)

@@ -12,30 +12,59 @@ from datetime import date, datetime
 from typing import Any
 from eventsourcing.domain import Aggregate, event
 
-from complaints.windows import DueDate
+from complaints.model.windows import DueDate
 
 SYSTEM_ROUTING = "system:routing"
 SYSTEM_QUALIFICATION = "system:qualification"
 
 
 class CommandRefused(Exception):
-    """A command that the case's current state does not allow."""
+    """A command that the case's current state does not allow (a 409).
 
-    def __init__(self, command: str, status: str) -> None:
-        super().__init__(f"cannot {command} a case that is {status}")
+    `allowed` starts as what the state allows anybody; the application narrows it to the caller's actions.
+    """
+
+    def __init__(self, command: str, status: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"cannot {command} a case that is {status}")
         self.command = command
         self.status = status
         self.allowed = list(ALLOWED.get(status, ()))
 
 
 class NotPermitted(Exception):
-    """A command this person may not give on this case (e.g. approving their own answer)."""
+    """A command this person may not give on this case (a 403: e.g. approving their own answer)."""
+
+
+class CaseNotFound(LookupError):
+    """No such case for this tenant: another tenant's case is as absent as one that does not exist."""
+
+    def __init__(self, tenant: str, case_id: Any) -> None:
+        super().__init__(f"No case {case_id} for tenant {tenant}")
+
+
+class StaleVersion(Exception):
+    """The case is no longer at the version the command was decided on."""
+
+    def __init__(self, expected: int, current: int | None) -> None:
+        super().__init__(f"the case was changed: expected version {expected}, it is now "
+                         f"{current if current is not None else 'newer'}")
+        self.expected, self.current = expected, current
+
+
+# The topics the store keeps for these events, fixed here rather than taken from the module's path, so
+# moving code never orphans years of stored history (the library's explicit topics).
+STORED = "complaints.domain:Complaint."
 
 
 class Complaint(Aggregate):
     """A complaint (or question, report, suggestion, compliment) from receipt to close."""
 
-    @event("Received")
+    TOPIC = "complaints.domain:Complaint"
+
+    class Created(Aggregate.Created):
+        TOPIC = STORED + "Created"
+
+    @event("Received", topic=STORED + "Received")
     def __init__(
         self,
         tenant: str,
@@ -56,6 +85,7 @@ class Complaint(Aggregate):
         via_oversight: bool = False,
     ) -> None:
         self.tenant = tenant
+        self.received_by = actor  # the calling system (or importer) that sent it: it may read the case
         self.case_number = case_number
         self.channel = channel
         self.signal_type = signal_type
@@ -70,7 +100,7 @@ class Complaint(Aggregate):
         # Came via an ombudsman or oversight body: the answer goes back that way too.
         self.via_oversight = via_oversight
         self.received_at = occurred_at
-        self.status = "received"
+        self.status = status_after("Received", "")
         self.team: str | None = None
         self.routing_rule: str | None = None
         self.routed_by_hand = False
@@ -99,12 +129,12 @@ class Complaint(Aggregate):
         self._routed(tenant=self.tenant, actor=actor, occurred_at=at, team=team,
                      rule_id=rule_id, config_version=config_version)
 
-    @event("Routed")
+    @event("Routed", topic=STORED + "Routed")
     def _routed(self, tenant: str, actor: str, occurred_at: datetime, team: str,
                 rule_id: str, config_version: str) -> None:
         self.team = team
         self.routing_rule = rule_id
-        self.status = "routed"
+        self.status = status_after("Routed", self.status)
 
     def reroute(self, *, team: str, reason: str, rule_id: str | None, config_version: str,
                 actor: str, at: datetime) -> None:
@@ -115,21 +145,20 @@ class Complaint(Aggregate):
         self._rerouted(tenant=self.tenant, actor=actor, occurred_at=at, from_team=self.team, team=team,
                        reason=reason, rule_id=rule_id, config_version=config_version)
 
-    @event("Rerouted")
+    @event("Rerouted", topic=STORED + "Rerouted")
     def _rerouted(self, tenant: str, actor: str, occurred_at: datetime, from_team: str | None, team: str,
                   reason: str, rule_id: str | None, config_version: str) -> None:
         self.team = team
         self.routing_rule = rule_id or "by-hand"
         self.routed_by_hand = self.routed_by_hand or rule_id is None
-        if self.status == "received":
-            self.status = "routed"
+        self.status = status_after("Rerouted", self.status)
 
     def set_category(self, *, category: str, config_version: str, actor: str, at: datetime) -> None:
         self._require("category")
         self._category_set(tenant=self.tenant, actor=actor, occurred_at=at, category=category,
                            previous=self.category, config_version=config_version)
 
-    @event("CategorySet")
+    @event("CategorySet", topic=STORED + "CategorySet")
     def _category_set(self, tenant: str, actor: str, occurred_at: datetime, category: str,
                       previous: str | None, config_version: str) -> None:
         self.category = category
@@ -151,7 +180,7 @@ class Complaint(Aggregate):
                             due_date=due.due, window_days=due.days, day_kind=due.day_kind,
                             calendar=due.calendar, ceiling=due.ceiling, config_version=due.config_version)
 
-    @event("ClockStarted")
+    @event("ClockStarted", topic=STORED + "ClockStarted")
     def _clock_started(self, tenant: str, actor: str, occurred_at: datetime, started_on: date, due_date: date,
                        window_days: int, day_kind: str, calendar: str, ceiling: date, config_version: str) -> None:
         self.clock_started_on = started_on
@@ -164,30 +193,30 @@ class Complaint(Aggregate):
             raise CommandRefused(command, self.status)
 
     def start_investigation(self, *, actor: str, at: datetime) -> None:
-        self._require("start-investigation")
+        self._require("investigation")
         self._investigation_started(tenant=self.tenant, actor=actor, occurred_at=at)
 
-    @event("InvestigationStarted")
+    @event("InvestigationStarted", topic=STORED + "InvestigationStarted")
     def _investigation_started(self, tenant: str, actor: str, occurred_at: datetime) -> None:
-        self.status = "investigating"
+        self.status = status_after("InvestigationStarted", self.status)
 
     def add_note(self, *, text: str, actor: str, at: datetime) -> None:
-        self._require("add-note")
+        self._require("notes")
         self._note_added(tenant=self.tenant, actor=actor, occurred_at=at, text=text)
 
-    @event("NoteAdded")
+    @event("NoteAdded", topic=STORED + "NoteAdded")
     def _note_added(self, tenant: str, actor: str, occurred_at: datetime, text: str) -> None:
         self.notes.append({"text": text, "by": actor, "at": occurred_at.isoformat()})
 
     def request_information(self, *, question: str, pauses_clock: bool, actor: str, at: datetime) -> None:
-        self._require("request-information")
+        self._require("information-requests")
         self._information_requested(tenant=self.tenant, actor=actor, occurred_at=at, question=question,
                                     pauses_clock=pauses_clock)
 
-    @event("InformationRequested")
+    @event("InformationRequested", topic=STORED + "InformationRequested")
     def _information_requested(self, tenant: str, actor: str, occurred_at: datetime, question: str,
                                pauses_clock: bool) -> None:
-        self.status = "awaiting-information"
+        self.status = status_after("InformationRequested", self.status)
         self.paused_since = occurred_at.date() if pauses_clock else None
 
     def receive_information(self, *, summary: str, moved_due_date: date | None, actor: str, at: datetime) -> None:
@@ -197,85 +226,92 @@ class Complaint(Aggregate):
         self._information_received(tenant=self.tenant, actor=actor, occurred_at=at, summary=summary,
                                    paused_days=paused_days, due_date=moved_due_date or self.due_date)
 
-    @event("InformationReceived")
+    @event("InformationReceived", topic=STORED + "InformationReceived")
     def _information_received(self, tenant: str, actor: str, occurred_at: datetime, summary: str,
                               paused_days: int, due_date: date | None) -> None:
-        self.status = "investigating"
+        self.status = status_after("InformationReceived", self.status)
         self.paused_since = None
         self.paused_days += paused_days
         self.due_date = due_date
 
     def hear_staff(self, *, note: str, actor: str, at: datetime) -> None:
-        self._require("hear-staff")
+        self._require("staff-hearings")
         self._staff_heard(tenant=self.tenant, actor=actor, occurred_at=at, note=note)
 
-    @event("StaffHeard")
+    @event("StaffHeard", topic=STORED + "StaffHeard")
     def _staff_heard(self, tenant: str, actor: str, occurred_at: datetime, note: str) -> None:
         self.notes.append({"text": f"Staff heard: {note}", "by": actor, "at": occurred_at.isoformat()})
 
     def propose_mediation(self, *, note: str, actor: str, at: datetime) -> None:
-        self._require("propose-mediation")
+        self._require("mediation")
         self._mediation_proposed(tenant=self.tenant, actor=actor, occurred_at=at, note=note)
 
-    @event("MediationProposed")
+    @event("MediationProposed", topic=STORED + "MediationProposed")
     def _mediation_proposed(self, tenant: str, actor: str, occurred_at: datetime, note: str) -> None:
         self.mediation = True
 
     def extend_window(self, *, reason: str, due: DueDate, actor: str, at: datetime) -> None:
         """Once, with a reason; the tenant's rules (allowed, ceiling) were checked by who computed `due`."""
-        self._require("extend")
+        self._require("extension")
         if self.extended:
             raise CommandRefused("extend the window a second time of", self.status)
         self._window_extended(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason,
                               due_date=due.due, window_days=due.days, config_version=due.config_version)
 
-    @event("WindowExtended")
+    @event("WindowExtended", topic=STORED + "WindowExtended")
     def _window_extended(self, tenant: str, actor: str, occurred_at: datetime, reason: str, due_date: date,
                          window_days: int, config_version: str) -> None:
         self.extended = True
         self.due_date = due_date
 
     def qualify(self, *, qualification: str, config_version: str, actor: str, at: datetime) -> None:
-        self._require("qualify")
+        self._require("qualification")
         self._qualified(tenant=self.tenant, actor=actor, occurred_at=at,
                         qualification=qualification, config_version=config_version)
 
-    @event("Qualified")
+    @event("Qualified", topic=STORED + "Qualified")
     def _qualified(self, tenant: str, actor: str, occurred_at: datetime, qualification: str,
                    config_version: str) -> None:
         self.qualification = qualification
-        self.status = "qualified"
+        self.status = status_after("Qualified", self.status)
         self.draft = None
         self.approvals = []
 
     def draft_answer(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
-        self._require("draft-answer")
+        self._require("answer-draft")
         self._answer_drafted(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
-    @event("AnswerDrafted")
+    @event("AnswerDrafted", topic=STORED + "AnswerDrafted")
     def _answer_drafted(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
         self.draft = {"text": text, "channel": channel, "author": actor}
         self.approvals = []  # a new draft needs every approval again
-        self.status = "drafted"
+        self.status = status_after("AnswerDrafted", self.status)
+
+    def next_approval_step(self, steps: list[str]) -> str | None:
+        """The first of the tenant's approval `steps` the current draft still needs (None: none left)."""
+        if self.status != "drafted":
+            return None
+        return next(iter(steps[len(self.approvals):]), None)
 
     def approve(self, *, steps: list[str], actor: str, at: datetime) -> None:
-        """The next of the tenant's approval `steps`, never by the draft's author."""
-        self._require("approve")
-        done = [a["step"] for a in self.approvals]
-        if done == steps:
+        """The next of the tenant's approval `steps`: never by the draft's author, one step per person."""
+        self._require("approvals")
+        step = self.next_approval_step(steps)
+        if step is None:
             raise CommandRefused("approve an answer already fully approved in", self.status)
         if self.draft and actor == self.draft["author"]:
             raise NotPermitted("the author of an answer cannot approve it")
-        step = steps[len(done)]
+        if any(a["by"] == actor for a in self.approvals):
+            raise NotPermitted("one person gives at most one approval step of an answer")
         self._answer_approved(tenant=self.tenant, actor=actor, occurred_at=at, step=step)
 
-    @event("AnswerApproved")
+    @event("AnswerApproved", topic=STORED + "AnswerApproved")
     def _answer_approved(self, tenant: str, actor: str, occurred_at: datetime, step: str) -> None:
         self.approvals.append({"step": step, "by": actor, "at": occurred_at.isoformat()})
 
     def send_answer(self, *, steps: list[str], footer: str | None, actor: str, at: datetime) -> None:
         """Sends the approved draft; back via the oversight body when the case came that way."""
-        self._require("send-answer")
+        self._require("answer")
         missing = steps[len(self.approvals):]
         if missing:
             raise CommandRefused(f"send (awaiting approval {missing[0]!r}) the answer of", self.status)
@@ -288,25 +324,25 @@ class Complaint(Aggregate):
 
     def answer_complainant(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
         """An answer recorded as it was given (historical import: no drafts or approvals then)."""
-        self._require("draft-answer")
+        self._require("answer-draft")
         self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
-    @event("Answered")
+    @event("Answered", topic=STORED + "Answered")
     def _answered(self, tenant: str, actor: str, occurred_at: datetime, text: str, channel: str) -> None:
         self.answer = text
         self.answer_channel = channel
         self.answered_at = occurred_at
-        self.status = "answered"
+        self.status = status_after("Answered", self.status)
 
     def close(self, *, reason: str, confirmation_sent: bool = False, actor: str, at: datetime) -> None:
         self._require("close")
         self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason,
                      confirmation_sent=confirmation_sent)
 
-    @event("Closed")
+    @event("Closed", topic=STORED + "Closed")
     def _closed(self, tenant: str, actor: str, occurred_at: datetime, reason: str,
                 forwarded_to: str | None = None, confirmation_sent: bool = False) -> None:
-        self.status = "closed"
+        self.status = status_after("Closed", self.status)
         self.forwarded_to = forwarded_to
         self.closed_at = occurred_at
 
@@ -314,9 +350,9 @@ class Complaint(Aggregate):
         self._require("reopen")
         self._reopened(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
 
-    @event("Reopened")
+    @event("Reopened", topic=STORED + "Reopened")
     def _reopened(self, tenant: str, actor: str, occurred_at: datetime, reason: str) -> None:
-        self.status = "investigating"
+        self.status = status_after("Reopened", self.status)
         self.draft = None
         self.approvals = []
         self.answer = None
@@ -326,7 +362,7 @@ class Complaint(Aggregate):
     # --- deadlines -----------------------------------------------------------
     @property
     def is_open(self) -> bool:
-        return self.status not in ("answered", "closed")
+        return self.status in OPEN_STATES
 
     def warn_deadline(self, *, due_date: date, actor: str, at: datetime) -> bool:
         """Records `DeadlineApproaching` once per due date of an open case; False if there is nothing to do."""
@@ -335,7 +371,7 @@ class Complaint(Aggregate):
         self._deadline_approaching(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date)
         return True
 
-    @event("DeadlineApproaching")
+    @event("DeadlineApproaching", topic=STORED + "DeadlineApproaching")
     def _deadline_approaching(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
         self.deadline_events.append(f"approaching:{due_date}")
 
@@ -346,21 +382,39 @@ class Complaint(Aggregate):
         self._deadline_breached(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date)
         return True
 
-    @event("DeadlineBreached")
+    @event("DeadlineBreached", topic=STORED + "DeadlineBreached")
     def _deadline_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
         self.deadline_events.append(f"breached:{due_date}")
 
 
-# What a handler may do in each state (a refused command's problem document lists them).
+# The state each event leaves a case in: the one state machine (the projection asks it too).
+STATUS_AFTER: dict[str, str] = {
+    "Received": "received", "Routed": "routed", "InvestigationStarted": "investigating",
+    "InformationRequested": "awaiting-information", "InformationReceived": "investigating",
+    "Qualified": "qualified", "AnswerDrafted": "drafted", "Answered": "answered", "Closed": "closed",
+    "Reopened": "investigating",
+}
+OPEN_STATES = ("received", "routed", "investigating", "awaiting-information", "qualified", "drafted")
+
+
+def status_after(event: str, status: str) -> str:
+    """The state a case is in after `event` (its type name), from `status`; other events keep the state."""
+    if event == "Rerouted":  # a case rerouted before the rules routed it is routed now
+        return "routed" if status == "received" else status
+    return STATUS_AFTER.get(event, status)
+
+
+# The actions each state allows, named as the paths that give them (`…/complaints/{id}/{action}`);
+# who may take them is the application's permission policy.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "received": ("reroute", "close-inadmissible", "category", "add-note"),
-    "routed": ("start-investigation", "add-note", "request-information", "category", "qualify", "extend",
+    "received": ("reroute", "close-inadmissible", "category", "notes"),
+    "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
                "reroute", "close-inadmissible"),
-    "investigating": ("add-note", "request-information", "hear-staff", "propose-mediation", "category", "qualify",
-                      "extend", "reroute", "close-inadmissible"),
-    "awaiting-information": ("information-received", "add-note", "extend", "reroute", "close-inadmissible"),
-    "qualified": ("draft-answer", "qualify", "add-note", "category", "extend", "reroute"),
-    "drafted": ("approve", "send-answer", "draft-answer", "qualify", "add-note", "extend"),
-    "answered": ("close", "reopen", "add-note"),
+    "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
+                      "qualification", "extension", "reroute", "close-inadmissible"),
+    "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible"),
+    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute"),
+    "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension"),
+    "answered": ("close", "reopen", "notes"),
     "closed": ("reopen",),
 }

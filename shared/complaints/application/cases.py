@@ -1,0 +1,221 @@
+"""The use cases on a case: reading it, and every command a handler, manager or director gives.
+
+One method per use case. Each takes the caller, asks the permission policy,
+loads the case, calls one method of the aggregate with the time from the
+injected clock, and saves once (`Complaints.change`). What it returns is a
+`CaseRecord`: the case, its complainant as far as the caller may see them, and
+what this caller may do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from complaints.adapters.store import Complaints
+from complaints.application import permissions
+from complaints.application.callers import Caller
+from complaints.application.clock import Clock
+from complaints.application.errors import InvalidFields, VersionNotFound
+from complaints.application.permissions import Action
+from complaints.model.audit import ReadLog
+from complaints.model.complaint import CommandRefused, Complaint
+from complaints.model.tenants import Tenant
+from complaints.model.windows import WindowRuleBroken, extended, paused, window_for
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as one caller sees it: its state, its complainant, and their next actions."""
+
+    case: Complaint
+    complainant: dict[str, Any]
+    allowed_actions: list[Action]
+    next_approval_step: str | None
+
+
+class CaseWork:
+    def __init__(self, store: Complaints, clock: Clock) -> None:
+        self.store, self.clock = store, clock
+
+    # --- reading ---------------------------------------------------------------------------------
+    def record(self, caller: Caller, tenant: Tenant, case: Complaint) -> CaseRecord:
+        return CaseRecord(case=case, complainant=self.store.personal.open(case.complainant),
+                          allowed_actions=permissions.allowed_actions(caller, case, tenant),
+                          next_approval_step=case.next_approval_step(tenant.codes("approvals")))
+
+    def read(self, caller: Caller, tenant: Tenant, case_id: UUID, *, as_of: datetime | None = None,
+             version: int | None = None) -> CaseRecord:
+        """The case now, or (`as_of`, `version`: people only) as it stood then, rebuilt from its events.
+        Who may read it is decided on the case as it is now (its current team)."""
+        permissions.ensure(caller, "read-case")
+        case = self.store.case(tenant.id, case_id)
+        permissions.ensure_may_read(caller, team=case.team, received_by=case.received_by)
+        if as_of is not None or version is not None:
+            permissions.ensure(caller, "audit-case")
+            case = self._earlier(case, as_of, version)
+        self.log_read(caller, tenant, case_id, f"state (version {case.version})")
+        return self.record(caller, tenant, case)
+
+    def _earlier(self, case: Complaint, as_of: datetime | None, version: int | None) -> Complaint:
+        if as_of is not None:
+            known = [e.originator_version for e in self.store.events.get(case.id) if e.timestamp <= as_of]
+            if not known:
+                raise VersionNotFound(f"Nothing of this case was recorded by {as_of}")
+            version = min(version or known[-1], known[-1])
+        assert version is not None
+        if version > case.version:
+            raise VersionNotFound(f"The case has {case.version} versions")
+        return self.store.repository.get(case.id, version=version)
+
+    def log_read(self, caller: Caller, tenant: Tenant, case_id: UUID, what: str) -> None:
+        """An auditor's read is itself on record: who looked at which case, when."""
+        if "auditor" not in caller.roles:
+            return
+        log = self.store.find(ReadLog.id_for(case_id)) or ReadLog(case_id=case_id, tenant=tenant.id)
+        log.viewed(by=caller.actor, what=what, at=self.clock.now())
+        self.store.save(log)
+
+    # --- commands --------------------------------------------------------------------------------
+    def _act(self, caller: Caller, tenant: Tenant, case_id: UUID, action: str,
+             command: Callable[[Complaint, datetime], None], expected_version: int | None) -> CaseRecord:
+        at = self.clock.now()
+
+        def decided(case: Complaint) -> None:
+            permissions.authorize(caller, action, case, tenant)
+            try:
+                command(case, at)
+            except WindowRuleBroken as broken:
+                raise InvalidFields([{"field": broken.field, "message": broken.message,
+                                      "ceiling_days": tenant.ceiling_days}]) from None
+            except CommandRefused as refused:  # a rule of the aggregate's own: still list the caller's actions
+                refused.allowed = [a.name for a in permissions.allowed_actions(caller, case, tenant)]
+                raise
+
+        case = self.store.change(tenant.id, case_id, decided, expected_version=expected_version)
+        return self.record(caller, tenant, case)
+
+    def start_investigation(self, caller: Caller, tenant: Tenant, case_id: UUID,
+                            expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "investigation",
+                         lambda c, at: c.start_investigation(actor=caller.actor, at=at), expected_version)
+
+    def add_note(self, caller: Caller, tenant: Tenant, case_id: UUID, text: str,
+                 expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "notes",
+                         lambda c, at: c.add_note(text=text, actor=caller.actor, at=at), expected_version)
+
+    def request_information(self, caller: Caller, tenant: Tenant, case_id: UUID, question: str,
+                            expected_version: int | None = None) -> CaseRecord:
+        """Asks the complainant; the clock stops meanwhile where the tenant's window allows it."""
+        return self._act(caller, tenant, case_id, "information-requests", lambda c, at: c.request_information(
+            question=question, pauses_clock=window_for(tenant, c.signal_type).pausable, actor=caller.actor, at=at),
+            expected_version)
+
+    def receive_information(self, caller: Caller, tenant: Tenant, case_id: UUID, summary: str,
+                            expected_version: int | None = None) -> CaseRecord:
+        """The complainant answered; a stopped clock moves the due date by the counted days it stood still."""
+        def command(c: Complaint, at: datetime) -> None:
+            moved = None
+            if c.paused_since and c.due_date and c.ceiling:
+                moved = paused(tenant, signal_type=c.signal_type, due=c.due_date, ceiling=c.ceiling,
+                               paused_from=c.paused_since, resumed_on=at.date())
+            c.receive_information(summary=summary, moved_due_date=moved, actor=caller.actor, at=at)
+
+        return self._act(caller, tenant, case_id, "information-received", command, expected_version)
+
+    def hear_staff(self, caller: Caller, tenant: Tenant, case_id: UUID, note: str,
+                   expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "staff-hearings",
+                         lambda c, at: c.hear_staff(note=note, actor=caller.actor, at=at), expected_version)
+
+    def propose_mediation(self, caller: Caller, tenant: Tenant, case_id: UUID, note: str,
+                          expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "mediation",
+                         lambda c, at: c.propose_mediation(note=note, actor=caller.actor, at=at), expected_version)
+
+    def extend(self, caller: Caller, tenant: Tenant, case_id: UUID, reason: str, days: int | None = None,
+               expected_version: int | None = None) -> CaseRecord:
+        """Extends the window once, with a reason, as far as the tenant allows, never past the ceiling."""
+        def command(c: Complaint, at: datetime) -> None:
+            assert c.clock_started_on is not None  # the policy refuses an extension before the clock runs
+            due = extended(tenant, signal_type=c.signal_type, start=c.clock_started_on, days=days)
+            c.extend_window(reason=reason, due=due, actor=caller.actor, at=at)
+
+        return self._act(caller, tenant, case_id, "extension", command, expected_version)
+
+    def qualify(self, caller: Caller, tenant: Tenant, case_id: UUID, qualification: str,
+                expected_version: int | None = None) -> CaseRecord:
+        _known(tenant, qualification=qualification)
+        return self._act(caller, tenant, case_id, "qualification", lambda c, at: c.qualify(
+            qualification=qualification, config_version=tenant.version, actor=caller.actor, at=at), expected_version)
+
+    def draft_answer(self, caller: Caller, tenant: Tenant, case_id: UUID, text: str, channel: str,
+                     expected_version: int | None = None) -> CaseRecord:
+        """Drafts the answer: by e-mail only to a complainant with an address, otherwise by post."""
+        def command(c: Complaint, at: datetime) -> None:
+            if channel == "e-mail" and not self.store.personal.open(c.complainant).get("email"):
+                raise InvalidFields([{"field": "channel", "message": "the complainant has no e-mail address",
+                                      "allowed": ["post"]}])
+            c.draft_answer(text=text, channel=channel, actor=caller.actor, at=at)
+
+        return self._act(caller, tenant, case_id, "answer-draft", command, expected_version)
+
+    def approve(self, caller: Caller, tenant: Tenant, case_id: UUID,
+                expected_version: int | None = None) -> CaseRecord:
+        """Gives the next approval step, by a person of the step's role who neither wrote the draft
+        nor gave an earlier step."""
+        return self._act(caller, tenant, case_id, "approvals", lambda c, at: c.approve(
+            steps=tenant.codes("approvals"), actor=caller.actor, at=at), expected_version)
+
+    def send_answer(self, caller: Caller, tenant: Tenant, case_id: UUID,
+                    expected_version: int | None = None) -> CaseRecord:
+        """Sends the fully approved answer (with the tenant's obligatory text; via the oversight body if it
+        came so)."""
+        return self._act(caller, tenant, case_id, "answer", lambda c, at: c.send_answer(
+            steps=tenant.codes("approvals"), footer=tenant.answer_footer, actor=caller.actor, at=at),
+            expected_version)
+
+    def close(self, caller: Caller, tenant: Tenant, case_id: UUID, reason: str, confirmation_sent: bool,
+              expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "close", lambda c, at: c.close(
+            reason=reason, confirmation_sent=confirmation_sent, actor=caller.actor, at=at), expected_version)
+
+    def reopen(self, caller: Caller, tenant: Tenant, case_id: UUID, reason: str,
+               expected_version: int | None = None) -> CaseRecord:
+        return self._act(caller, tenant, case_id, "reopen",
+                         lambda c, at: c.reopen(reason=reason, actor=caller.actor, at=at), expected_version)
+
+    # --- routing by hand -------------------------------------------------------------------------
+    def reroute(self, caller: Caller, tenant: Tenant, case_id: UUID, team: str, reason: str,
+                expected_version: int | None = None) -> CaseRecord:
+        """Hands the case to another team of the tenant, with the reason; the new team sees it at once."""
+        _known(tenant, team=team)
+        return self._act(caller, tenant, case_id, "reroute", lambda c, at: c.reroute(
+            team=team, reason=reason, rule_id=None, config_version=tenant.version, actor=caller.actor, at=at),
+            expected_version)
+
+    def close_early(self, caller: Caller, tenant: Tenant, case_id: UUID, qualification: str, reason: str,
+                    forward_to: str | None = None, expected_version: int | None = None) -> CaseRecord:
+        """Closes an inadmissible case at once with the scheme's code for it: its window stops."""
+        if not tenant.closes_early(qualification):
+            raise InvalidFields([{"field": "qualification", "message": "not an inadmissible code of the scheme",
+                                  "allowed": [q.code for q in tenant.qualifications if q.closes_early]}])
+        return self._act(caller, tenant, case_id, "close-inadmissible", lambda c, at: c.close_early(
+            qualification=qualification, reason=reason, forward_to=forward_to, config_version=tenant.version,
+            actor=caller.actor, at=at), expected_version)
+
+    def set_category(self, caller: Caller, tenant: Tenant, case_id: UUID, category: str,
+                     expected_version: int | None = None) -> CaseRecord:
+        """Sets or corrects the category; a case the rules routed is routed again by them (routing's policy)."""
+        _known(tenant, category=category)
+        return self._act(caller, tenant, case_id, "category", lambda c, at: c.set_category(
+            category=category, config_version=tenant.version, actor=caller.actor, at=at), expected_version)
+
+
+def _known(tenant: Tenant, **values: str) -> None:
+    if errors := tenant.unknown_codes(values):
+        raise InvalidFields(errors)

@@ -1,0 +1,17 @@
+"""Errors of the application layer that are not the model's: input the tenant's rules refuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InvalidFields(ValueError):
+    """Fields the tenant's rules refuse (a 422): `errors` is a list of {field, message[, allowed]}."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("Invalid: " + ", ".join(e["field"] for e in errors))
+        self.errors = errors
+
+
+class VersionNotFound(LookupError):
+    """A state asked for (a version, a moment) that the case never had (a 404)."""

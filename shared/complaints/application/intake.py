@@ -1,0 +1,155 @@
+"""The intake use cases: a complaint received from a calling system, an old register imported, a
+system's own case found again by its reference.
+
+An imported case becomes an ordinary case stream whose events carry the
+original times (`occurred_at`) while the store records when they were imported.
+Items are checked and saved one by one: a rejected item never blocks the others,
+and an item whose reference was imported before is reported as already present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+from complaints.adapters.store import Complaints, Submission
+from complaints.application import permissions
+from complaints.application.callers import Caller
+from complaints.application.clock import Clock
+from complaints.application.errors import InvalidFields
+from complaints.model.complaint import CommandRefused, Complaint
+from complaints.model.routing import choose_team
+from complaints.model.tenants import Tenant
+from complaints.model.windows import clock_start, due_date
+
+STEPS = ("received_at", "routed_at", "qualified_at", "answered_at", "closed_at")
+
+
+class Complainant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=500)
+    preferred_answer_channel: Literal["e-mail", "post", "phone"] | None = None
+
+
+class ImportItem(BaseModel):
+    """One case of the old register."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: str = Field(min_length=1, max_length=200, description="The case's number in the old register")
+    received_at: AwareDatetime
+    channel: str
+    signal_type: str
+    category: str | None = None
+    district: str | None = None
+    entity: str | None = None
+    subject: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=20000)
+    complainant: Complainant | None = None
+    team: str | None = Field(default=None, description="The team it was routed to; else the tenant's rules decide")
+    routed_at: AwareDatetime | None = None
+    qualification: str | None = None
+    qualified_at: AwareDatetime | None = None
+    answer: str | None = Field(default=None, max_length=20000)
+    answer_channel: Literal["e-mail", "post", "phone"] | None = None
+    answered_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    index: int
+    reference: str | None
+    outcome: Literal["created", "already_present", "rejected"]
+    case: Complaint | None = None
+    errors: tuple[dict[str, Any], ...] = ()
+
+
+class Intake:
+    def __init__(self, store: Complaints, clock: Clock) -> None:
+        self.store, self.clock = store, clock
+
+    def receive(self, caller: Caller, tenant: Tenant, submission: Submission, *, received_at: datetime | None,
+                complainant: dict[str, Any] | None, **fields: Any) -> tuple[Complaint, bool]:
+        """Records the complaint with its case number (True), or returns the case this submission made
+        before (False). `fields`: channel, signal type, category, district, entity, subject, text, attachments."""
+        permissions.ensure(caller, "receive")
+        if errors := tenant.unknown_codes(fields):
+            raise InvalidFields(errors)
+        return self.store.receive(
+            tenant, submission, actor=caller.actor, received_at=received_at or self.clock.now(),
+            via_oversight=tenant.is_oversight(fields["channel"]),
+            complainant=self.store.personal.seal(tenant.id, complainant), **fields)
+
+    def find_by_reference(self, caller: Caller, tenant: Tenant, reference: str) -> Complaint | None:
+        """The calling system's case with this reference of its own."""
+        permissions.ensure(caller, "find-by-reference")
+        return self.store.find_by_reference(tenant.id, caller.name, reference)
+
+    def import_items(self, caller: Caller, tenant: Tenant, items: list[dict[str, Any]]) -> list[ItemResult]:
+        permissions.ensure(caller, "import")
+        return [self._import(caller, tenant, index, raw) for index, raw in enumerate(items)]
+
+    def _import(self, caller: Caller, tenant: Tenant, index: int, raw: dict[str, Any]) -> ItemResult:
+        reference = raw.get("reference") if isinstance(raw.get("reference"), str) else None
+        try:
+            item = ImportItem.model_validate(raw)
+        except ValidationError as exc:
+            errors = tuple({"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors())
+            return ItemResult(index, reference, "rejected", errors=errors)
+        if errors := self._problems(tenant, item):
+            return ItemResult(index, reference, "rejected", errors=tuple(errors))
+        try:
+            case, created = self.store.receive(
+                tenant, Submission(sender=caller.name, reference=item.reference), actor=caller.actor,
+                received_at=item.received_at, history=_history(tenant, item, caller.actor),
+                channel=item.channel, signal_type=item.signal_type, category=item.category, district=item.district,
+                entity=item.entity, via_oversight=tenant.is_oversight(item.channel), subject=item.subject,
+                text=item.text,
+                complainant=self.store.personal.seal(
+                    tenant.id, item.complainant.model_dump(mode="json", exclude_none=True) if item.complainant
+                    else None),
+            )
+        except CommandRefused as refused:
+            return ItemResult(index, reference, "rejected", errors=({"field": "(steps)", "message": str(refused)},))
+        return ItemResult(index, reference, "created" if created else "already_present", case=case)
+
+    def _problems(self, tenant: Tenant, item: ImportItem) -> list[dict[str, Any]]:
+        errors = tenant.unknown_codes(item.model_dump())
+        steps = [(name, getattr(item, name)) for name in STEPS if getattr(item, name) is not None]
+        for (earlier, a), (later, b) in zip(steps, steps[1:]):
+            if b < a:
+                errors.append({"field": later, "message": f"is before {earlier}"})
+        if any(moment > self.clock.now() for _, moment in steps):
+            errors.append({"field": "received_at", "message": "dates must not be in the future"})
+        if item.answered_at and not item.qualification:
+            errors.append({"field": "qualification", "message": "an answered case needs its qualification"})
+        return errors
+
+
+def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a closure for Complaints.receive
+    """The old register's steps as events, each at its original time."""
+    def replay(complaint: Complaint) -> None:
+        route = choose_team(tenant, channel=item.channel, signal_type=item.signal_type, category=item.category,
+                            district=item.district, entity=item.entity)
+        routed_at = item.routed_at or item.received_at
+        complaint.route(team=item.team or route.team, rule_id="import" if item.team else route.rule_id,
+                        config_version=tenant.version, actor=actor, at=routed_at)
+        started = clock_start(tenant, received_at=item.received_at, routed_at=routed_at)
+        complaint.start_clock(due=due_date(tenant, signal_type=item.signal_type, start=started),
+                              started_on=started, actor=actor, at=routed_at)
+        if item.qualification:
+            complaint.qualify(qualification=item.qualification, config_version=tenant.version, actor=actor,
+                              at=item.qualified_at or item.answered_at or item.closed_at or item.received_at)
+        if item.answered_at:
+            complaint.answer_complainant(text=item.answer or "", channel=item.answer_channel or "post",
+                                         actor=actor, at=item.answered_at)
+        if item.closed_at:
+            complaint.close(reason="imported", actor=actor, at=item.closed_at)
+
+    return replay

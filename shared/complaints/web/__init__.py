@@ -1,0 +1,1 @@
+"""The web edge: the app factory, dependencies, authentication, problem details, limits and health."""

@@ -1,0 +1,122 @@
+"""The one app factory: every process (intake, routing, qualification, reporting, the relay) is built here.
+
+Each service's `consumer.py` wires its store and its worker, if it has one
+(`Wiring`); this module turns that into a FastAPI app with the use cases, health,
+readiness, metrics and problem details, so every service starts, reports and
+stops the same way. This is the composition root: settings, the clock, the
+store and the use cases are put together here, once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi import APIRouter, FastAPI
+
+from complaints.adapters import kafka
+from complaints.adapters.store import Complaints
+from complaints.application.audit import Audit
+from complaints.application.cases import CaseWork
+from complaints.application.clock import Clock, SystemClock
+from complaints.application.intake import Intake
+from complaints.model.tenants import load_tenants
+from complaints.settings import Settings
+from complaints.web import observability, problems
+from complaints.web.auth import Credentials
+from complaints.web.limits import BodySizeLimit
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    async def run(self) -> None: ...
+
+
+class Together:
+    """Several workers of one service, run side by side."""
+
+    def __init__(self, *workers: Worker) -> None:
+        self.workers = workers
+
+    async def run(self) -> None:
+        await asyncio.gather(*(worker.run() for worker in self.workers))
+
+
+@dataclass
+class Wiring:
+    store: Complaints
+    worker: Worker | None = None  # intake has none: events start there
+    checks: dict[str, observability.Check] = field(default_factory=dict)  # readiness beyond store and broker
+    resources: dict[str, Any] = field(default_factory=dict)
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+Wire = Callable[[Settings, Clock], Awaitable[Wiring]]
+
+
+def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequence[APIRouter] = (),
+               clock: Clock | None = None, description: str = "") -> FastAPI:
+    observability.setup_logging(service, settings.log_level)
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wiring = await wire(settings, clock)
+        app.state.wiring = wiring
+        app.state.credentials = Credentials(wiring.store, settings)
+        app.state.cases = CaseWork(wiring.store, clock)
+        app.state.audit = Audit(wiring.store, clock)
+        app.state.intake = Intake(wiring.store, clock)
+        checks.update(wiring.checks)
+        task = None
+        if wiring.worker is not None:
+            checks.update(broker=broker, consumer=consumer)
+            task = asyncio.create_task(wiring.worker.run(), name=f"{service}-worker")
+            task.add_done_callback(_report_crash)
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            if wiring.close:
+                await wiring.close()
+            wiring.store.close()
+
+    app = FastAPI(title=f"Complaints {service}", version="0.2.0", lifespan=lifespan, description=description or (
+        "Systems authenticate with `X-API-Key`, people with `Authorization: Bearer <JWT>`. "
+        "Errors are RFC 9457 problem documents."))
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.tenants = load_tenants(settings.tenants_dir)
+    problems.install(app)
+    for router in routers:
+        app.include_router(router)
+
+    async def database() -> bool:
+        await asyncio.to_thread(app.state.wiring.store.recorder.max_notification_id)
+        return True
+
+    async def broker() -> bool:
+        return await kafka.broker_reachable(settings)
+
+    async def consumer() -> bool:
+        return any(t.get_name() == f"{service}-worker" and not t.done() for t in asyncio.all_tasks())
+
+    # Intake needs only the store: it accepts complaints while the broker is down, and the relay
+    # publishes them when it is back. A service with a worker needs the broker and its worker too.
+    checks: dict[str, observability.Check] = {"database": database}
+    app.include_router(observability.health_router(checks))
+    observability.mount_metrics(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _report_crash(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("worker stopped", exc_info=task.exception())

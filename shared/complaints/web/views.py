@@ -1,0 +1,93 @@
+"""What the API shows of a case: the full view for people, the status for the system that sent it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from complaints.application.cases import CaseRecord
+from complaints.model.complaint import Complaint
+
+
+class ActionLink(BaseModel):
+    """Something this caller may do next on the case: the name is the path's last segment."""
+
+    name: str = Field(examples=["answer-draft"])
+    method: str = Field(examples=["POST"])
+    href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
+
+
+class CaseView(BaseModel):
+    """A case's full current state, as a person who may read it sees it."""
+
+    case_id: UUID
+    case_number: str
+    tenant: str
+    status: str
+    version: int
+    allowed_actions: list[ActionLink] = Field(description="Exactly what this caller may do next, given their "
+                                                          "role, team, authorship, the approvals and the state")
+    next_approval_step: str | None = Field(description="The approval step the draft needs next (None: none)")
+    channel: str
+    signal_type: str
+    category: str | None
+    district: str | None
+    entity: str | None
+    subject: str
+    text: str
+    complainant: dict[str, Any]
+    team: str | None
+    routing_rule: str | None
+    via_oversight: bool
+    received_at: datetime
+    due_date: date | None
+    ceiling: date | None
+    paused_since: date | None
+    paused_days: int
+    extended: bool
+    mediation: bool
+    qualification: str | None
+    notes: list[dict[str, Any]]
+    draft: dict[str, Any] | None
+    approvals: list[dict[str, Any]]
+    answer: str | None
+    answer_channel: str | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    forwarded_to: str | None
+    deadline_events: list[str]
+
+    @classmethod
+    def of(cls, record: CaseRecord) -> CaseView:
+        case = record.case
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant")
+        fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
+        return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
+                   allowed_actions=[ActionLink(name=a.name, method=a.method, href=a.href)
+                                    for a in record.allowed_actions], **fields)
+
+
+class CaseStatus(BaseModel):
+    """What a posting system may see of a case it sent."""
+
+    case_id: UUID
+    case_number: str
+    tenant: str
+    status: str
+    channel: str
+    signal_type: str
+    category: str | None
+    subject: str
+    sender_reference: str | None
+    received_at: datetime
+    team: str | None
+    due_date: date | None
+    answered_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, case: Complaint) -> CaseStatus:
+        return cls(case_id=case.id, **{name: getattr(case, name) for name in cls.model_fields if name != "case_id"})
