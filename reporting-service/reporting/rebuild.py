@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy import MetaData, delete, select, text
+from sqlalchemy import MetaData, delete, select, text, update
 from tqdm import tqdm
 
 from complaints.adapters.readmodel import ProjectionTracking, create_engine
@@ -90,7 +90,11 @@ async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_
 
 async def _swap(store: Complaints, live: CaseProjection, building: CaseProjection, position: int) -> None:
     async with live.sessions.begin() as session:
-        # Holding the live position keeps the live follower out until the new table is in place.
+        # Holding the live position keeps the live follower out until the new table is in place. The first
+        # statement writes: on SQLite that is what opens the transaction (its driver begins one only before
+        # a write), so the renames below commit together instead of each on its own.
+        await session.execute(update(ProjectionTracking).where(ProjectionTracking.application_name == live.name)
+                              .values(notification_id=ProjectionTracking.notification_id))
         tracked = await session.get(ProjectionTracking, live.name, with_for_update=True)
         target = tracked.notification_id if tracked else 0
         while position < target:

@@ -55,8 +55,8 @@ async def test_a_skipped_event_moves_the_position_without_an_effect(any_store: C
     assert await projection.position() == notification_id
 
 
-async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(any_store_settings: Settings, any_store: Complaints,
-                                                                     projection: CaseProjection):
+async def test_a_reroute_moves_the_case_to_the_new_teams_rows_at_once(
+        any_store_settings: Settings, any_store: Complaints, projection: CaseProjection):
     from complaints.adapters.follower import Follower
     from complaints.adapters.store import COMPLAINT_EVENT_TOPICS
 

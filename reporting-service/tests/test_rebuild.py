@@ -93,11 +93,7 @@ def live_table_seen_by_others(settings: Settings) -> bool:
 
 
 async def test_the_swap_is_one_transaction_so_the_live_table_is_never_missing(
-        any_store_settings: Settings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
-    if not any_store_settings.is_postgres:
-        request.applymarker(pytest.mark.xfail(raises=AssertionError, strict=True, reason=(
-            "on SQLite the swap's renames are committed one by one: pysqlite (aiosqlite) begins a transaction "
-            "only before INSERT/UPDATE/DELETE, and SELECT ... FOR UPDATE takes no lock there")))
+        any_store_settings: Settings, monkeypatch: pytest.MonkeyPatch):
     store = Complaints(any_store_settings)
     engine = create_engine(any_store_settings)
     try:

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import IntegrityError
 
 from complaints.settings import Settings
 from complaints.adapters.store import Submission, Complaints
@@ -46,10 +45,7 @@ def test_a_case_number_counts_in_the_year_the_case_was_received(any_store_settin
     app.close()
 
 
-@pytest.fixture(params=["postgres", pytest.param("sqlite", marks=pytest.mark.xfail(
-    raises=IntegrityError, strict=True,
-    reason="a store opened beside others on a fresh SQLite file fails: the library checks for its tracking table "
-           "and creates it in separate transactions, and `schema.one_at_a_time` takes no turn on SQLite"))])
+@pytest.fixture(params=["postgres", "sqlite"])
 def fresh_database(request: pytest.FixtureRequest, tmp_path: Path):
     """A function that makes a new, empty database of this store and returns its URL."""
     if request.param == "postgres":
