@@ -20,8 +20,8 @@ from complaints.adapters.readmodel import create_engine
 from complaints.web.app import Together, Wiring
 from complaints.settings import Settings
 from complaints.adapters.store import CaseProcess
+from complaints.application import reactions
 from complaints.application.clock import Clock
-from complaints.model.windows import clock_start, due_date
 from qualification.deadlines import TOPICS as DEADLINE_TOPICS
 from qualification.deadlines import DeadlineIndex, Scheduler
 
@@ -35,14 +35,10 @@ class Qualification(CaseProcess):
 
     @policy.register
     def _(self, domain_event: Complaint.Routed, processing_event: ProcessingEvent[UUID]) -> None:
-        complaint: Complaint = self.repository.get(domain_event.originator_id)
-        if complaint.due_date is not None or complaint.status == "closed":
-            return
-        tenant = self.tenants[complaint.tenant]
-        start = clock_start(tenant, received_at=complaint.received_at, routed_at=domain_event.occurred_at)
-        due = due_date(tenant, signal_type=complaint.signal_type, start=start)
-        complaint.start_clock(due=due, started_on=start, actor=SYSTEM_QUALIFICATION, at=self.clock.now())
-        processing_event.collect_events(complaint)
+        case: Complaint = self.repository.get(domain_event.originator_id)
+        if reactions.start_clock(case, self.tenants[case.tenant], routed_at=domain_event.occurred_at,
+                                 actor=SYSTEM_QUALIFICATION, at=self.clock.now()):
+            processing_event.collect_events(case)
 
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:

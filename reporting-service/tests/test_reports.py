@@ -19,7 +19,6 @@ from complaints.model.windows import due_date, lead_time
 from intake.app import build as intake_app
 from launcher.demo import demo_items
 from reporting.app import build
-from reporting.consumer import wire
 
 T = load_tenants()
 

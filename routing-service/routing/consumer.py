@@ -18,19 +18,14 @@ from eventsourcing.utils import get_topic
 from complaints.model.complaint import SYSTEM_ROUTING, Complaint
 from complaints.adapters.follower import store_follower
 from complaints.web.app import Wiring
-from complaints.model.routing import Route, choose_team
 from complaints.settings import Settings
 from complaints.adapters.store import CaseProcess
+from complaints.application import reactions
 from complaints.application.clock import Clock
 
 
 class Routing(CaseProcess):
     topics = (get_topic(Complaint.Received), get_topic(Complaint.CategorySet))
-
-    def _route(self, complaint: Complaint) -> Route:
-        return choose_team(self.tenants[complaint.tenant], channel=complaint.channel,
-                           signal_type=complaint.signal_type, category=complaint.category,
-                           district=complaint.district, entity=complaint.entity)
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
@@ -38,26 +33,15 @@ class Routing(CaseProcess):
 
     @policy.register
     def _(self, domain_event: Complaint.Received, processing_event: ProcessingEvent[UUID]) -> None:
-        complaint: Complaint = self.repository.get(domain_event.originator_id)
-        if complaint.status != "received":
-            return  # already routed, rerouted or closed by hand: that decision stands
-        route = self._route(complaint)
-        complaint.route(team=route.team, rule_id=route.rule_id, config_version=route.config_version,
-                        actor=SYSTEM_ROUTING, at=self.clock.now())
-        processing_event.collect_events(complaint)
+        case: Complaint = self.repository.get(domain_event.originator_id)
+        if reactions.route(case, self.tenants[case.tenant], actor=SYSTEM_ROUTING, at=self.clock.now()):
+            processing_event.collect_events(case)
 
     @policy.register
     def _(self, domain_event: Complaint.CategorySet, processing_event: ProcessingEvent[UUID]) -> None:
-        """A case routed by channel and type alone is routed again once a handler knows its category."""
-        complaint: Complaint = self.repository.get(domain_event.originator_id)
-        if complaint.status in ("received", "closed") or complaint.routed_by_hand:
-            return
-        route = self._route(complaint)
-        if route.team != complaint.team:
-            complaint.reroute(team=route.team, reason=f"category set to {complaint.category!r}",
-                              rule_id=route.rule_id, config_version=route.config_version,
-                              actor=SYSTEM_ROUTING, at=self.clock.now())
-            processing_event.collect_events(complaint)
+        case: Complaint = self.repository.get(domain_event.originator_id)
+        if reactions.route_by_category(case, self.tenants[case.tenant], actor=SYSTEM_ROUTING, at=self.clock.now()):
+            processing_event.collect_events(case)
 
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:

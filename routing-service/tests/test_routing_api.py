@@ -11,8 +11,7 @@ from routing.app import build
 from complaints.settings import Settings
 from complaints.adapters.store import Complaints, Submission
 from complaints.model.tenants import BUNDLED, load_tenants
-from routing.api import router
-from routing.consumer import Routing, wire
+from routing.consumer import Routing
 
 AT = datetime(2023, 6, 22, tzinfo=timezone.utc)
 

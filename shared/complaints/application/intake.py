@@ -16,14 +16,12 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from complaints.adapters.store import Complaints, Submission
-from complaints.application import permissions
+from complaints.application import permissions, reactions
 from complaints.application.callers import Caller
 from complaints.application.clock import Clock
 from complaints.application.errors import InvalidFields
 from complaints.model.complaint import CommandRefused, Complaint
-from complaints.model.routing import choose_team
 from complaints.model.tenants import Tenant
-from complaints.model.windows import clock_start, due_date
 
 STEPS = ("received_at", "routed_at", "qualified_at", "answered_at", "closed_at")
 
@@ -135,14 +133,9 @@ class Intake:
 def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a closure for Complaints.receive
     """The old register's steps as events, each at its original time."""
     def replay(complaint: Complaint) -> None:
-        route = choose_team(tenant, channel=item.channel, signal_type=item.signal_type, category=item.category,
-                            district=item.district, entity=item.entity)
         routed_at = item.routed_at or item.received_at
-        complaint.route(team=item.team or route.team, rule_id="import" if item.team else route.rule_id,
-                        config_version=tenant.version, actor=actor, at=routed_at)
-        started = clock_start(tenant, received_at=item.received_at, routed_at=routed_at)
-        complaint.start_clock(due=due_date(tenant, signal_type=item.signal_type, start=started),
-                              started_on=started, actor=actor, at=routed_at)
+        reactions.route(complaint, tenant, team=item.team, actor=actor, at=routed_at)
+        reactions.start_clock(complaint, tenant, routed_at=routed_at, actor=actor, at=routed_at)
         if item.qualification:
             complaint.qualify(qualification=item.qualification, config_version=tenant.version, actor=actor,
                               at=item.qualified_at or item.answered_at or item.closed_at or item.received_at)
