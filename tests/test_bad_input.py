@@ -3,6 +3,7 @@ service goes on answering and accepting complaints afterwards."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -50,6 +51,8 @@ ELSEWHERE = {
     "NUL in the query": ("manager", "GET", "/v1/tenants/brandweer/queue", {"params": {"q": "a\x00b"}}, 422),
     "NUL in a cursor": ("manager", "GET", "/v1/tenants/brandweer/queue",
                         {"params": {"cursor": "WyIyMDI2LTAxLTAxIiwiYVx1MDAwMGIiXQ=="}}, 422),  # ["2026-01-01","a\0b"]
+    "a deeply nested cursor": ("manager", "GET", "/v1/tenants/brandweer/queue",
+                               {"params": {"cursor": base64.urlsafe_b64encode(b"[" * 3200).decode()}}, 422),
 }
 
 
@@ -108,3 +111,20 @@ def test_a_subject_with_nul_is_accepted_and_still_reaches_the_reports(
     state = httpx.get(module_stack.url("intake") + f"{COMPLAINTS}/{case_id}", headers=module_auth["manager"],
                       timeout=TIMEOUT).json()
     assert state["subject"] == "Sirene\x00s"  # the event has it as given
+
+
+def test_a_search_for_percent_finds_only_what_contains_it_and_no_log_holds_the_search(
+        module_stack: Stack, module_auth: dict[str, dict[str, str]]) -> None:
+    marked = httpx.post(module_stack.url("intake") + COMPLAINTS, json=complaint(subject="Korting 100% beloofd"),
+                        headers=module_auth["intake"], timeout=TIMEOUT).json()["case_id"]
+    queue = module_stack.url("reporting") + "/v1/tenants/brandweer/queue"
+
+    def found(q: str) -> set[str]:
+        items = httpx.get(queue, params={"q": q}, headers=module_auth["manager"], timeout=TIMEOUT).json()["items"]
+        return {item["case_id"] for item in items}
+
+    wait_until(lambda: marked in found("100%"))
+    assert found("100%") == {marked} and found("%") == {marked}  # `%` is text, not "anything"
+    assert found("ZOEKTERM-ZONDER-TREFFER") == set()
+    logs = "".join(path.read_text(errors="replace") for path in module_stack.log_dir.glob("*.log"))
+    assert "ZOEKTERM-ZONDER-TREFFER" not in logs and "GET /v1/tenants" not in logs

@@ -62,7 +62,7 @@ class NewComplaint(BaseModel):
         "channel": "e-mail", "signal_type": "klacht", "category": "overlast",
         "subject": "Geluidshinder door sirenes", "text": "Moeten de wagens 's nachts echt altijd met sirenes rijden?",
         "complainant": {"name": "A. Burger", "email": "a.burger@example.be", "preferred_answer_channel": "e-mail"},
-        "sender_reference": "ELOKET-2023-000123", "received_at": "2023-05-11T08:12:00+02:00"}]})
+        "sender_reference": "ELOKET-2023-000123"}]})
     channel: str = Field(description="A channel code of the tenant (see GET /v1/tenants/{tenant})")
     signal_type: str = Field(description="complaint, report, question, suggestion or compliment, in the tenant's codes")
     category: str | None = Field(default=None, description="Category or keyword, when the sender knows it")
@@ -74,7 +74,9 @@ class NewComplaint(BaseModel):
     attachments: list[Attachment] = Field(default=[], max_length=50)
     sender_reference: str | None = Field(default=None, max_length=200,
                                          description="The sender's own reference; a second post with it is the same case")
-    received_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
+    received_at: AwareDatetime | None = Field(default=None, description=(
+        "When it came in; defaults to now. Refused when later than now (beyond `CLOCK_SKEW_SECONDS`) or more "
+        "than the tenant's `intake_max_age_days` ago (older cases come in through the import)"))
 
 
 class Acknowledgement(BaseModel):

@@ -54,6 +54,8 @@ async def test_the_history_lists_every_event_with_who_when_rules_and_a_summary(c
     page = client.get(f"/v1/tenants/brandweer/complaints/{case.id}/history", headers={**auth["auditor"],
                                                                                       "Accept": "text/html"})
     assert page.headers["content-type"].startswith("text/html") and "Routed to team communicatie" in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_the_state_as_of_a_moment_or_version_and_the_diff_between_versions(client, settings, store, auth):

@@ -55,15 +55,17 @@ def test_a_rejected_item_says_why_and_never_blocks_the_others(client, auth):
         {**items[2], "reference": "X-3", "answered_at": "2023-01-01T00:00:00+01:00"},
         {"reference": "X-4"},
         {**items[3], "reference": "X-5", "received_at": "2099-01-01T00:00:00+01:00"},
+        {**items[4], "reference": "X-6", "received_at": "1900-01-01T00:00:00+01:00"},  # before the tenant's floor
     ]
     report = client.post(URL, headers=auth["import"], json={"items": [bad[0], items[0], *bad[1:], items[1]]}).json()
     outcomes = [(r["reference"], r["outcome"]) for r in report["items"]]
     assert outcomes == [("X-1", "rejected"), (items[0]["reference"], "created"), ("X-2", "rejected"),
-                        ("X-3", "rejected"), ("X-4", "rejected"), ("X-5", "rejected"),
+                        ("X-3", "rejected"), ("X-4", "rejected"), ("X-5", "rejected"), ("X-6", "rejected"),
                         (items[1]["reference"], "created")]
     reasons = {r["reference"]: {e["field"] for e in r["errors"]} for r in report["items"] if r["errors"]}
     assert reasons["X-1"] == {"channel"} and reasons["X-2"] == {"qualification"}
     assert "answered_at" in reasons["X-3"] and {"received_at", "subject", "channel"} <= reasons["X-4"]
+    assert reasons["X-5"] == reasons["X-6"] == {"received_at"}
 
 
 def test_import_needs_the_import_role(client, auth):

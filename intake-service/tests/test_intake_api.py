@@ -1,6 +1,7 @@
 """The intake API on the real PostgreSQL, in process: idempotency, numbering, validation, credentials."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,11 @@ from complaints.web.auth import ApiKey, Credentials
 from complaints.settings import Settings
 from complaints.adapters.store import Complaints
 from complaints.model.tenants import TenantFileError
+from complaints.application.clock import FixedClock
 from intake.app import build
+
+# Intake's clock stands a few days after the complaints these tests post (received 2023-05-11).
+CLOCK = FixedClock(datetime(2023, 5, 15, 9, 0, tzinfo=timezone.utc))
 
 URL = "/v1/tenants/brandweer/complaints"
 
@@ -22,7 +27,7 @@ def body(n: int = 0, **overrides):
 
 @pytest.fixture
 def client(settings: Settings):
-    with TestClient(build(settings)) as client:
+    with TestClient(build(settings, CLOCK)) as client:
         yield client
 
 
@@ -107,13 +112,23 @@ def test_a_hundred_concurrent_posts_get_a_hundred_gap_free_case_numbers(client, 
 
 
 # --- validation -----------------------------------------------------------------------------------
+def test_a_sender_whose_clock_runs_a_little_ahead_is_still_heard(client, auth):
+    response = client.post(URL, headers=auth["intake"], json=body(received_at="2023-05-15T09:04:00+00:00"))
+    assert response.status_code == 201 and response.json()["received_at"].startswith("2023-05-15T09:04")
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"channel": "fax"}, "channel"),
     ({"signal_type": "klaagzang"}, "signal_type"),
     ({"category": "brandkranen"}, "category"),
     ({"subject": ""}, "subject"),
     ({"text": "x" * 20001}, "text"),
-    ({"received_at": "2023-05-11T08:00:00"}, "received_at"),
+    ({"received_at": "2023-05-11T08:00:00"}, "received_at"),  # no offset
+    ({"received_at": "2099-01-01T08:00:00+01:00"}, "received_at"),  # in the future
+    ({"received_at": "9999-12-20T08:00:00+01:00"}, "received_at"),  # once accepted, and never clocked
+    ({"received_at": "2023-05-15T09:10:00+00:00"}, "received_at"),  # beyond the 5 minutes a sender's clock may run ahead
+    ({"received_at": "2019-03-01T08:00:00+01:00"}, "received_at"),  # in a year already published: the import's
+    ({"received_at": "1900-01-01T08:00:00+01:00"}, "received_at"),
     ({"complainant": {"email": "not-an-address"}}, "complainant.email"),
     ({"complainant": {"preferred_answer_channel": "pigeon"}}, "complainant.preferred_answer_channel"),
     ({"attachments": [{"url": "https://f.example/x", "media_type": "image/png", "sha256": "xyz"}]},
@@ -134,7 +149,7 @@ def test_an_unknown_code_lists_the_allowed_values(client, auth):
 
 
 def test_a_body_over_the_limit_is_refused_before_parsing(settings, auth):
-    with TestClient(build(settings.model_copy(update={"max_body_bytes": 2000}))) as small:
+    with TestClient(build(settings.model_copy(update={"max_body_bytes": 2000}), CLOCK)) as small:
         response = small.post(URL, headers={**auth["intake"], "content-type": "application/json"},
                               content=b'{"text": "' + b"x" * 5000 + b'"}')
     assert response.status_code == 413

@@ -123,7 +123,7 @@ def _cursor(value: str | None) -> tuple[date, str] | None:
         if not isinstance(number, str) or "\x00" in number:  # NUL would reach SQL, which cannot compare it
             raise ValueError(number)
         return date.fromisoformat(due), number
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested deeper than the decoder goes
         raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
 
 
@@ -149,7 +149,9 @@ async def queue(
         query = query.where(cases.c.due_date < now if overdue else or_(cases.c.due_date.is_(None),
                                                                        cases.c.due_date >= now))
     if q:
-        query = query.where(or_(cases.c.subject.ilike(f"%{q}%"), cases.c.case_number.ilike(f"%{q}%")))
+        # The text as typed: `%` and `_` are searched for, not wildcards.
+        query = query.where(or_(cases.c.subject.icontains(q, autoescape=True),
+                                cases.c.case_number.icontains(q, autoescape=True)))
     after = _cursor(cursor)
     if after:
         query = query.where(tuple_(due, cases.c.case_number) > tuple_(*after))

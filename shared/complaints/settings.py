@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # it twice on its way to a due date. The price is an idle fetch per consumer every 50 ms.
     kafka_fetch_max_wait_ms: int = Field(default=50, ge=0)
     log_level: str = "INFO"
+    # A sender's clock may run this far ahead of ours: intake refuses a `received_at` later than now plus this.
+    clock_skew_seconds: float = Field(default=300.0, ge=0)
     # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
     deadline_check_seconds: float = Field(default=60.0, gt=0)
 

@@ -10,7 +10,7 @@ and an item whose reference was imported before is reported as already present.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -22,6 +22,7 @@ from complaints.application.clock import Clock
 from complaints.application.errors import InvalidFields
 from complaints.model.complaint import CommandRefused, Complaint
 from complaints.model.tenants import Tenant
+from complaints.model.windows import due_date
 
 STEPS = ("received_at", "routed_at", "qualified_at", "answered_at", "closed_at")
 
@@ -69,20 +70,32 @@ class ItemResult:
 
 
 class Intake:
-    def __init__(self, store: Complaints, clock: Clock) -> None:
-        self.store, self.clock = store, clock
+    def __init__(self, store: Complaints, clock: Clock, skew: timedelta = timedelta(minutes=5)) -> None:
+        self.store, self.clock, self.skew = store, clock, skew
 
     def receive(self, caller: Caller, tenant: Tenant, submission: Submission, *, received_at: datetime | None,
                 complainant: dict[str, Any] | None, **fields: Any) -> tuple[Complaint, bool]:
         """Records the complaint with its case number (True), or returns the case this submission made
         before (False). `fields`: channel, signal type, category, district, entity, subject, text, attachments."""
         permissions.ensure(caller, "receive")
-        if errors := tenant.unknown_codes(fields):
+        received_at = received_at or self.clock.now()
+        if errors := tenant.unknown_codes(fields) + self._received_problems(tenant, received_at, fields):
             raise InvalidFields(errors)
         return self.store.receive(
-            tenant, submission, actor=caller.actor, received_at=received_at or self.clock.now(),
+            tenant, submission, actor=caller.actor, received_at=received_at,
             via_oversight=tenant.is_oversight(fields["channel"]),
             complainant=self.store.personal.seal(tenant.id, complainant), **fields)
+
+    def _received_problems(self, tenant: Tenant, received_at: datetime, fields: dict[str, Any]) -> list[dict[str, Any]]:
+        """A complaint is received now, give or take the sender's clock, and not long ago: every case intake
+        accepts must get its window (a date the windows cannot compute would be accepted and never clocked)."""
+        now = self.clock.now()
+        if received_at > now + self.skew:
+            return [{"field": "received_at", "message": f"is in the future (now is {now.isoformat()})"}]
+        if received_at < now - timedelta(days=tenant.intake_max_age_days):
+            return [{"field": "received_at", "message": f"is more than {tenant.intake_max_age_days} days ago: "
+                                                        "older cases come in through the import"}]
+        return _window_problems(tenant, received_at, fields.get("signal_type"))
 
     def find_by_reference(self, caller: Caller, tenant: Tenant, reference: str) -> Complaint | None:
         """The calling system's case with this reference of its own."""
@@ -125,9 +138,22 @@ class Intake:
                 errors.append({"field": later, "message": f"is before {earlier}"})
         if any(moment > self.clock.now() for _, moment in steps):
             errors.append({"field": "received_at", "message": "dates must not be in the future"})
+        elif item.received_at.date() < tenant.import_floor:
+            errors.append({"field": "received_at", "message": f"is before {tenant.import_floor}, the oldest "
+                                                              f"case {tenant.name} imports"})
+        else:
+            errors += _window_problems(tenant, item.received_at, item.signal_type)
         if item.answered_at and not item.qualification:
             errors.append({"field": "qualification", "message": "an answered case needs its qualification"})
         return errors
+
+
+def _window_problems(tenant: Tenant, received_at: datetime, signal_type: str | None) -> list[dict[str, Any]]:
+    try:
+        due_date(tenant, signal_type=signal_type or "", start=received_at.date())
+    except (OverflowError, ValueError):
+        return [{"field": "received_at", "message": "no response window can be computed from this date"}]
+    return []
 
 
 def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a closure for Complaints.receive

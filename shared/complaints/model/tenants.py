@@ -135,6 +135,10 @@ class Tenant(BaseModel):
                                                            "against (the care company: 14 and 20); by default "
                                                            "the windows' own lengths")
     deadline_warning_days: int = Field(default=3, ge=0, description="DeadlineApproaching this many days before")
+    intake_max_age_days: int = Field(default=365, gt=0, description="Intake refuses a complaint received longer ago "
+                                                                    "than this; older cases come in through the import")
+    import_floor: date = Field(default=date(2000, 1, 1), description="The import refuses cases received before this "
+                                                                     "day (the oldest register the tenant keeps)")
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,7 +72,7 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         app.state.credentials = Credentials(wiring.store, settings)
         app.state.cases = CaseWork(wiring.store, clock)
         app.state.audit = Audit(wiring.store, clock)
-        app.state.intake = Intake(wiring.store, clock)
+        app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds))
         checks.update(wiring.checks)
         task = None
         if wiring.worker is not None:

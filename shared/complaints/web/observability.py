@@ -29,9 +29,12 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # No access log: request lines carry query strings (search text, references) into the log files.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:], access.propagate, access.disabled = [], False, True
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # reconnect noise every 100 ms; our own logs say it once a second
 
 
