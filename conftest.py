@@ -9,26 +9,82 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from complaints.settings import Settings
+# The tests run as development, said explicitly (the settings default to production); the processes they
+# start inherit it.
+os.environ["ENVIRONMENT"] = "development"
+
+from complaints.settings import Settings  # noqa: E402 - after the environment it reads
 from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
 from launcher.stack import SERVICES, Stack
 
 _names = itertools.count()
+_session_postgres: list[Postgres] = []  # the session's cluster, once a test has started it
+_database_tests: dict[str, str] = {}  # database name -> the test it was made for (names a leak's culprit)
+_module_connections: list[tuple[str, int, int]] = []  # (module, client connections before, after)
+
+# How long a module's closed connections may take to go (a stopped process's backends end a moment later).
+CONNECTIONS_SETTLE_SECONDS = 5.0
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     pg = start_postgres()
+    _session_postgres.append(pg)
     try:
         yield pg
     finally:
+        _session_postgres.clear()
         pg.stop()
+
+
+def client_connections(pg: Postgres) -> dict[str, int]:
+    """Client connections to the cluster per database, not counting the one that asks."""
+    import psycopg
+
+    with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT datname, count(*) FROM pg_stat_activity WHERE datname IS NOT NULL "
+                            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY datname")
+        return dict(rows.fetchall())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_leaked_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a module that leaves more PostgreSQL connections open than it found: a store (`Complaints`,
+    `Routing`, `Qualification`), engine or pool that was never closed. Set up first and torn down last in
+    its module, so a module-scoped stack has been stopped by then; closed connections get a few seconds to
+    go. Nothing is collected first: a store that only the garbage collector would close is a leak (on 3.11
+    reference counting used to close many of them at once; 3.12 and later keep some alive for longer)."""
+    before = sum(client_connections(_session_postgres[0]).values()) if _session_postgres else 0
+    yield
+    if not _session_postgres:
+        return
+    pg = _session_postgres[0]
+    deadline = time.monotonic() + CONNECTIONS_SETTLE_SECONDS
+    while (open_now := client_connections(pg)) and sum(open_now.values()) > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    after = sum(open_now.values())
+    _module_connections.append((request.module.__name__, before, after))
+    if after > before:
+        culprits = ", ".join(f"{count} on {name} ({_database_tests.get(name, 'made by this module')})"
+                             for name, count in sorted(open_now.items()))
+        pytest.fail(f"{request.module.__name__} left {after - before} PostgreSQL connection(s) open "
+                    f"({before} before, {after} after): {culprits}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """With -v, or when a module leaked: the client connections before and after each module."""
+    leaked = any(after > before for _, before, after in _module_connections)
+    if _module_connections and (leaked or config.option.verbose > 0):
+        terminalreporter.section("PostgreSQL client connections per module (before -> after)")
+        for module, before, after in _module_connections:
+            terminalreporter.write_line(f"{before:4d} -> {after:4d}  {module}{'  LEAK' if after > before else ''}")
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +106,10 @@ def own_broker(tmp_path: Path) -> Iterator[dict]:
 
 
 @pytest.fixture
-def database_url(postgres: Postgres) -> str:
-    return postgres.create_database(f"t{os.getpid()}_{next(_names)}")
+def database_url(postgres: Postgres, request: pytest.FixtureRequest) -> str:
+    name = f"t{os.getpid()}_{next(_names)}"
+    _database_tests[name] = request.node.nodeid
+    return postgres.create_database(name)
 
 
 def settings_for(database_url: str, broker: Broker) -> Settings:

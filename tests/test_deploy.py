@@ -149,7 +149,7 @@ def interpolated(value: str) -> str:
     def substitute(match: re.Match[str]) -> str:
         op, arg = match["op"] or "", match["arg"] or ""
         if "?" in op:
-            return "stand-in-secret"
+            return "stand-in-secret-of-at-least-32-bytes"
         if "-" in op:
             return arg
         return ""

@@ -15,16 +15,23 @@ from launcher.stack import SERVICES
 from tests.helpers import wait_until
 
 
-def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops_on_ctrl_c(tmp_path: Path):
+def start_launcher(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    """`python -m launcher` on free ports, with its data in `tmp_path/data`, in a session of its own (so that a
+    test that fails can end it and everything it started with `os.killpg`); its ports by setting name."""
     ports = {field: free_port() for _, field in SERVICES.values()}
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
-    env.update({field.upper(): str(port) for field, port in ports.items()})
-    env.update({"COMPLAINTS_DATA_DIR": str(tmp_path / "data"),
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'complaints.db'}",
-                "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"})
-    launcher = subprocess.Popen([sys.executable, "-m", "launcher"], env=env, cwd=tmp_path,
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    environment.update({field.upper(): str(port) for field, port in ports.items()})
+    environment.update({"COMPLAINTS_DATA_DIR": str(tmp_path / "data"),
+                        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'complaints.db'}",
+                        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}", **env})
+    launcher = subprocess.Popen([sys.executable, "-m", "launcher"], env=environment, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
+    return launcher, ports
+
+
+def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops_on_ctrl_c(tmp_path: Path):
+    launcher, ports = start_launcher(tmp_path)
     try:
         lines = []
         deadline = time.monotonic() + 120
@@ -36,6 +43,7 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         assert f"http://127.0.0.1:{ports['intake_port']}" in output and "13 complaints" in output
 
         credentials = json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
+        assert "ENVIRONMENT=development" in (tmp_path / "data" / "complaints.env").read_text()  # said, not assumed
         tenants = {"stad", "politiezone", "brandweer", "onderwijs", "zorgbedrijf", "woonhaven"}
         assert set(credentials["api_keys"]) == set(credentials["tokens"]) == tenants
         assert set(credentials["api_keys"]["brandweer"]) == {"intake", "import"}

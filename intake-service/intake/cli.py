@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from complaints.model.systems import check_name
 from complaints.web.auth import Credentials
 from complaints.settings import get_settings
 from complaints.adapters.store import Complaints
@@ -119,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         if args.tenant not in load_tenants(settings.tenants_dir):
             parser.error(f"unknown tenant {args.tenant!r}; known: {sorted(load_tenants(settings.tenants_dir))}")
+        try:
+            check_name(args.name)
+        except ValueError as bad:
+            parser.error(f"--name: {bad}")
         print(Credentials(Complaints(settings), settings).issue_key(name=args.name, tenant=args.tenant, role=args.role))
         return 0
     if args.command == "revoke-key":

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -32,8 +33,9 @@ async def routed_case(settings: Settings, store: Complaints, n: int = 0):
     case = store.receive(load_tenants()["brandweer"], Submission("e-loket"), actor="system:e-loket",
                          received_at=datetime(2023, 5, 11, 8, tzinfo=timezone.utc), channel="e-mail",
                          signal_type="klacht", category="overlast", subject=f"Sirenes {n}", text="<b>Te luid</b>")[0]
-    await store_follower(settings, Routing(settings), "routing").catch_up()
-    await store_follower(settings, Qualification(settings), "qualification").catch_up()
+    for consumer, name in ((Routing, "routing"), (Qualification, "qualification")):
+        with closing(consumer(settings)) as app:  # a store of its own: its connections go with it
+            await store_follower(settings, app, name).catch_up()
     return case
 
 

@@ -6,7 +6,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from complaints.settings import Settings
-from complaints.adapters.store import Complaints
 from intake.app import build
 from launcher.demo import demo_items
 
@@ -19,14 +18,13 @@ def client(settings: Settings):
         yield client
 
 
-def test_the_thirteen_bza_cases_of_2023_import_with_their_original_dates(client, auth, settings):
+def test_the_thirteen_bza_cases_of_2023_import_with_their_original_dates(client, auth, store):
     _, items = demo_items()
     started = datetime.now(timezone.utc)
     report = client.post(URL, headers=auth["import"], json={"items": items}).json()
     assert (report["created"], report["already_present"], report["rejected"]) == (13, 0, 0)
     assert sorted(r["case_number"] for r in report["items"]) == [f"BZA-2023-{n:04d}" for n in range(1, 14)]
 
-    store = Complaints(settings)
     first = report["items"][0]
     events = list(store.events.get(first["case_id"]))
     assert [type(e).__name__ for e in events] == ["Received", "Routed", "ClockStarted", "Qualified"]

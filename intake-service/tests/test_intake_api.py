@@ -221,3 +221,9 @@ def test_a_bad_tenant_file_stops_the_service_naming_file_tenant_and_field(settin
         build(settings.model_copy(update={"tenants_dir": tmp_path}))
     assert "brandweer.yaml" in str(error.value) and "'brandweer'" in str(error.value)
     assert "qualifications.0.label" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["routing", "Qualification", "admin", "system:routing", ""])
+def test_no_calling_system_may_take_the_name_of_the_platforms_own_actors(store, settings, name):
+    with pytest.raises(ValueError):
+        Credentials(store, settings).issue_key(name=name, tenant="brandweer", role="intake")

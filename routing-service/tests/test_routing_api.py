@@ -1,5 +1,6 @@
 """Routing as a capability on the real PostgreSQL and broker: reroute, early close, category, preview, order."""
 
+from contextlib import closing
 from datetime import datetime, timezone
 
 import pytest
@@ -35,7 +36,8 @@ def names(store: Complaints, case_id) -> list[str]:
 
 
 async def route_all(settings: Settings) -> None:
-    await store_follower(settings, Routing(settings), "routing").catch_up()
+    with closing(Routing(settings)) as routing:  # a store of its own: its connections go with it
+        await store_follower(settings, routing, "routing").catch_up()
 
 
 async def test_a_handler_reroutes_to_another_team_with_a_reason(client, store, settings, auth):
@@ -142,7 +144,7 @@ async def test_a_rule_change_leaves_earlier_routes_as_recorded(store, settings, 
     (tmp_path / "brandweer.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     changed = settings.model_copy(update={"tenants_dir": tmp_path})
     late = received(store, category="overlast")
-    await store_follower(changed, Routing(changed), "routing").catch_up()
+    await route_all(changed)
 
     early_route = next(e for e in store.events.get(early.id) if type(e).__name__ == "Routed")
     late_route = next(e for e in store.events.get(late.id) if type(e).__name__ == "Routed")

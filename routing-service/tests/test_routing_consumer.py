@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from contextlib import closing
 from datetime import datetime, timezone
 
 import pytest
@@ -26,18 +27,18 @@ def event_names(store: Complaints, case_id) -> list[str]:
     return [type(e).__name__ for e in store.events.get(case_id)]
 
 
-async def test_a_received_case_is_routed_once_even_when_processed_again(settings: Settings):
-    store = Complaints(settings)
+async def test_a_received_case_is_routed_once_even_when_processed_again(store: Complaints, settings: Settings):
     case = receive(store, load_tenants()["brandweer"], category="facturatie")
     routing = Routing(settings)
     follower = store_follower(settings, routing, "routing")
-    await follower.catch_up()
-    # A consumer that lost its memory (or a redelivered message) processes the same event again.
-    follower.position = 0
-    await follower.catch_up()
+    with closing(routing):
+        await follower.catch_up()
+        # A consumer that lost its memory (or a redelivered message) processes the same event again.
+        follower.position = 0
+        await follower.catch_up()
+        assert routing.recorder.max_tracking_id("routing") >= 1
     assert event_names(store, case.id) == ["Received", "Routed"]
     assert store.get(case.id).team == "financien"
-    assert routing.recorder.max_tracking_id("routing") >= 1
 
 
 async def dead_letters(settings: Settings, expected: int) -> list:
@@ -56,13 +57,13 @@ async def dead_letters(settings: Settings, expected: int) -> list:
         await consumer.stop()
 
 
-async def test_an_event_that_cannot_be_routed_goes_to_dead_letters_and_the_next_is_routed(settings: Settings):
-    store = Complaints(settings)
+async def test_an_event_that_cannot_be_routed_goes_to_dead_letters_and_the_next_is_routed(store: Complaints,
+                                                                                            settings: Settings):
     ghost = load_tenants()["brandweer"].model_copy(update={"id": "spookzone"})  # unknown to routing
     bad = receive(store, ghost)
     good = receive(store, load_tenants()["brandweer"])
-    follower = store_follower(settings, Routing(settings), "routing")
-    await follower.catch_up()
+    with closing(Routing(settings)) as routing:
+        await store_follower(settings, routing, "routing").catch_up()
     assert event_names(store, bad.id) == ["Received"]
     assert event_names(store, good.id) == ["Received", "Routed"]
     letters = await dead_letters(settings, 1)
@@ -84,7 +85,7 @@ def poison(kind: str) -> bytes:
 @pytest.mark.parametrize("kind, reason", [("undecodable", b""), ("unknown event type", b"complaints.Exploded"),
                                           ("unknown tenant", b"spookzone")])
 async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_block_its_partition(
-        settings: Settings, kind: str, reason: bytes):
+        store: Complaints, settings: Settings, kind: str, reason: bytes):
     from complaints.adapters.kafka import ensure_topics
 
     await ensure_topics(settings)
@@ -93,11 +94,10 @@ async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_bloc
     await producer.send_and_wait(settings.events_topic, poison(kind), key=b"x", partition=0,
                                  headers=[("content-type", b"application/cloudevents+json; charset=UTF-8")])
     await producer.stop()
-    store = Complaints(settings)
     settings = settings.model_copy(update={"catch_up_interval_seconds": 60.0})  # only the broker wakes it
     dead_before = REGISTRY.get_sample_value("consumer_dead_letters_total", {"consumer": "routing"}) or 0
-    follower = store_follower(settings, Routing(settings), "routing")
-    task = asyncio.create_task(follower.run())
+    routing = Routing(settings)
+    task = asyncio.create_task(store_follower(settings, routing, "routing").run())
     try:
         letters = await dead_letters(settings, 1)
         assert letters and letters[0].value == poison(kind)
@@ -120,3 +120,4 @@ async def test_a_poison_message_is_moved_aside_with_its_reason_and_does_not_bloc
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        routing.close()

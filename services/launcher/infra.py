@@ -28,9 +28,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
+def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process meant to listen on 127.0.0.1:{port} exited with {process.returncode}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -133,5 +135,10 @@ def start_broker(port: int | None = None, log_path: Path | None = None) -> Broke
          "--storage-engine", "memory://tansu/"],
         stdout=out, stderr=subprocess.STDOUT,
     )
-    wait_for_port(port)
+    try:
+        wait_for_port(port, process=process)
+    except BaseException:
+        process.kill()  # never left behind, listening or not
+        process.wait()
+        raise
     return Broker(port=port, process=process)

@@ -21,10 +21,17 @@ DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 DEV_PSEUDONYM_SECRET = "development-only-pseudonym-secret"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+# `make run` writes `ENVIRONMENT=development` here (its data folder), so the CLI commands the README shows
+# beside it run as development too; anywhere else the settings are production's unless told otherwise.
+DEVELOPMENT_FILE = Path(".data") / "complaints.env"
+MIN_SECRET_BYTES = 32
 
-    environment: str = "development"
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", env_file=DEVELOPMENT_FILE)
+
+    # Production unless said otherwise: a deployment that forgets to say so fails closed.
+    environment: str = "production"
     database_url: str = "sqlite:///.data/complaints.db"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # `make run` starts the bundled broker on that address; set false to use a broker of your own.
@@ -66,12 +73,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, gt=0)
 
     @model_validator(mode="after")
-    def _no_default_secret_outside_development(self) -> "Settings":
-        if self.environment != "development" and not self.jwks_url and \
-                self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-            raise ValueError("JWT_SECRET (or JWKS_URL) must be set outside development")
-        if self.environment != "development" and self.pseudonym_secret.get_secret_value() == DEV_PSEUDONYM_SECRET:
-            raise ValueError("PSEUDONYM_SECRET must be set outside development")
+    def _fail_closed_outside_development(self) -> "Settings":
+        if self.environment == "development":
+            return self
+        problems = []
+        if not self.jwks_url:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
+                problems.append(f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes (or JWKS_URL)")
+        pseudonym = self.pseudonym_secret.get_secret_value()
+        if pseudonym == DEV_PSEUDONYM_SECRET or len(pseudonym.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"PSEUDONYM_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
+        unset = [name.upper() for name in ("jwt_issuer", "jwt_audience") if name not in self.model_fields_set]
+        if unset:
+            problems.append(f"{' and '.join(unset)} must be set explicitly (your identity provider's)")
+        if problems:
+            raise ValueError(f"ENVIRONMENT={self.environment}: " + "; ".join(problems)
+                             + " (ENVIRONMENT=development for a trial run)")
         return self
 
     @property

@@ -1,5 +1,7 @@
 """Audit history is never edited: when an event's schema changes, old stored events are upcast on load."""
 
+from contextlib import closing
+
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import _topic_cache, get_topic, register_topic
 
@@ -33,8 +35,7 @@ class MemoWithLanguage(Aggregate):
         self.language = language
 
 
-def test_events_stored_under_the_old_schema_still_load_through_an_upcaster(settings: Settings):
-    store = Complaints(settings)
+def test_events_stored_under_the_old_schema_still_load_through_an_upcaster(settings: Settings, store: Complaints):
     old = Memo(text="Klacht over sirenes")
     store.save(old)
     stored = list(store.recorder.select_events(old.id))
@@ -45,8 +46,8 @@ def test_events_stored_under_the_old_schema_still_load_through_an_upcaster(setti
         _topic_cache.pop(topic, None)
         register_topic(topic, new)
     try:
-        deployed = Complaints(settings)  # a process started after the change
-        loaded = deployed.repository.get(old.id)
+        with closing(Complaints(settings)) as deployed:  # a process started after the change
+            loaded = deployed.repository.get(old.id)
         assert isinstance(loaded, MemoWithLanguage)
         assert (loaded.text, loaded.language) == ("Klacht over sirenes", "nl")
         assert list(store.recorder.select_events(old.id))[0].state == stored[0].state

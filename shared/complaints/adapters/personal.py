@@ -94,3 +94,7 @@ class PersonalData:
     def erase(self, subject: str) -> bool:
         with self.engine.begin() as conn:
             return conn.execute(delete(keys).where(keys.c.subject == subject)).rowcount > 0
+
+    def close(self) -> None:
+        """Closes the engine's pooled connection(s)."""
+        self.engine.dispose()

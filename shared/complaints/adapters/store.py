@@ -9,6 +9,7 @@ through `process_event`, which writes their new events and their position
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -107,6 +108,12 @@ class Complaints(EventSourcedProjection[UUID]):
             with attempt, one_at_a_time(settings):
                 super().__init__(env=settings.eventsourcing_env())
                 self.personal = PersonalData(settings)
+
+    def close(self) -> None:
+        """Closes the event store's pool and the personal-data engine: each holds connections of its own."""
+        super().close()
+        with contextlib.suppress(AttributeError):  # a store whose opening failed has no `personal`
+            self.personal.close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

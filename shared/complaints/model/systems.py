@@ -15,6 +15,21 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 
+# The platform's own actors (`system:routing` routes, `system:qualification` starts clocks, ...): no calling
+# system may take one of their names, or its events would read as the platform's.
+RESERVED_NAMES = frozenset({"routing", "qualification", "reporting", "relay", "intake", "admin", "make-run",
+                            "platform"})
+
+
+def check_name(name: str) -> str:
+    """A calling system's name: 1 to 100 printable characters, not one of the platform's own."""
+    if not name or len(name) > 100 or not name.isprintable() or ":" in name:
+        raise ValueError("a system's name is 1 to 100 printable characters without ':'")
+    if name.lower() in RESERVED_NAMES:
+        raise ValueError(f"{name!r} is reserved for the platform's own actors ({sorted(RESERVED_NAMES)})")
+    return name
+
+
 class ApiKey(Aggregate):
     """A calling system's key, known by its hash."""
 

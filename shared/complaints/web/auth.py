@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from complaints.application import permissions
 from complaints.application.callers import Caller
 from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
-from complaints.model.systems import ApiKey
+from complaints.model.systems import ApiKey, check_name
 from complaints.settings import Settings
 from complaints.web.problems import Problem
 
@@ -60,7 +60,10 @@ class Credentials:
     def __init__(self, store: Any, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        # The identity provider's keys, cached for 5 minutes; an unknown `kid` refetches them at most once
+        # per 30 s (the client's cooldown), so forged tokens cannot make us hammer the provider.
+        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5,
+                                     cooldown_duration=30) if settings.jwks_url else None
         self._known_keys: dict[UUID, tuple[Caller, float]] = {}
 
     # --- systems -----------------------------------------------------------------
@@ -69,6 +72,7 @@ class Credentials:
         owns what the first one owned."""
         if role not in SYSTEM_ROLES:
             raise ValueError(f"a system's role is one of {sorted(SYSTEM_ROLES)}")
+        check_name(name)
         key = "ck_" + secrets.token_urlsafe(32)
         self.store.save(ApiKey(key_hash_id=ApiKey.id_for(key), name=name, tenant=tenant, role=role, actor=actor))
         return key
@@ -103,6 +107,11 @@ class Credentials:
                   "aud": self.settings.jwt_audience, "iat": now, "exp": now + ttl_seconds}
         return jwt.encode(claims, self.settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether checking a token may fetch the provider's keys over the network."""
+        return self._jwks is not None
+
     def person(self, token: str) -> Caller:
         try:
             if self._jwks:
@@ -113,7 +122,7 @@ class Credentials:
             decoded = jwt.decode(token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
                                  issuer=self.settings.jwt_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
             claims = Claims.model_validate(decoded)
-        except jwt.PyJWTError as exc:
+        except jwt.PyJWTError as exc:  # a bad signature, expiry, audience, or a `kid` the provider does not know
             raise _unauthorized(f"Invalid token: {exc}") from None
         except ValidationError as exc:
             wrong = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
@@ -128,7 +137,10 @@ async def authenticate(request: Request) -> Caller:
     if key:
         return await asyncio.to_thread(request.app.state.credentials.system, key)
     if authorization.lower().startswith("bearer "):
-        return request.app.state.credentials.person(authorization[7:].strip())
+        credentials, token = request.app.state.credentials, authorization[7:].strip()
+        if credentials.fetches_keys:  # a fetch of the provider's keys must not hold up the event loop
+            return await asyncio.to_thread(credentials.person, token)
+        return credentials.person(token)
     raise _unauthorized("Send an API key in X-API-Key or a bearer token in Authorization")
 
 
