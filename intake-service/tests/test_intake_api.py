@@ -1,7 +1,7 @@
 """The intake API on the real PostgreSQL, in process: idempotency, numbering, validation, credentials."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -81,6 +81,23 @@ def test_twenty_concurrent_posts_with_one_key_make_one_case_and_no_gap(client, a
     assert len({r.json()["case_id"] for r in responses}) == 1
     assert case_count(store) == 1
     assert client.post(URL, headers=auth["intake"], json=body(1)).json()["case_number"] == "BZA-2023-0002"
+
+
+def test_a_key_repeated_after_its_24_hours_is_a_new_complaint_and_within_them_the_same(settings, auth, store):
+    now = datetime.now(timezone.utc)  # the key's use is recorded at the store's time
+    headers, posted = {**auth["intake"], "Idempotency-Key": "dagelijks"}, body(received_at=None)
+
+    def post_at(moment: datetime) -> str:
+        with TestClient(build(settings, FixedClock(moment))) as at:
+            response = at.post(URL, headers=headers, json=posted)
+            assert response.status_code == 201, response.text
+            return response.json()["case_id"]
+
+    first = post_at(now)
+    assert post_at(now + timedelta(hours=23)) == first  # a late retry: the same case
+    second = post_at(now + timedelta(hours=25))  # a week's routine report sent again: a new one
+    assert second != first and case_count(store) == 2
+    assert post_at(now + timedelta(hours=25, minutes=5)) == second  # and the key now stands for it
 
 
 def test_the_same_key_with_another_body_is_refused(client, auth, store):

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # A sender's clock may run this far ahead of ours: intake refuses a `received_at` later than now plus this.
     clock_skew_seconds: float = Field(default=300.0, ge=0)
+    # An Idempotency-Key repeated within this window is a retry (the same case); after it, a new complaint.
+    idempotency_key_hours: float = Field(default=24.0, gt=0)
     # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
     deadline_check_seconds: float = Field(default=60.0, gt=0)
 

@@ -143,7 +143,7 @@ class Complaints(EventSourcedProjection[UUID]):
                 for case_id in unsure:
                     if (committed := self.find(case_id)) is not None:
                         return committed, True
-                existing = self._already_received(tenant.id, submission)
+                existing, expired = self._already_received(tenant.id, submission)
                 if existing is not None:
                     return existing, False
                 numbers = self._counters.pop((tenant.id, year), None) or self._counter(tenant, year)
@@ -154,10 +154,15 @@ class Complaints(EventSourcedProjection[UUID]):
                 if history:
                     history(complaint)
                 records: list[Aggregate] = []
-                if submission.idempotency_key:
+                if expired is not None:  # saved with its new event: a concurrent reuse conflicts, as a new key does
+                    expired.use_again(request_hash=submission.request_hash, case_id=complaint.id,
+                                      used_at=submission.used_at or received_at)
+                    records.append(expired)
+                elif submission.idempotency_key:
                     records.append(IdempotencyKey(tenant=tenant.id, sender=submission.sender,
                                                   key=submission.idempotency_key,
-                                                  request_hash=submission.request_hash, case_id=complaint.id))
+                                                  request_hash=submission.request_hash, case_id=complaint.id,
+                                                  used_at=submission.used_at))
                 if submission.reference:
                     records.append(SenderReference(tenant=tenant.id, sender=submission.sender,
                                                    reference=submission.reference, case_id=complaint.id))
@@ -184,16 +189,22 @@ class Complaints(EventSourcedProjection[UUID]):
         except AggregateNotFoundError:
             return CaseNumbers(tenant=tenant.id, year=year, prefix=tenant.case_prefix)
 
-    def _already_received(self, tenant: str, submission: Submission) -> Complaint | None:
+    def _already_received(self, tenant: str, submission: Submission,
+                          ) -> tuple[Complaint | None, IdempotencyKey | None]:
+        """The case this submission made before, if any; and its Idempotency-Key's record if the key was
+        used before but its window has closed (a genuine repeat, a new case)."""
+        expired = None
         if submission.idempotency_key:
             key = self.find(IdempotencyKey.id_for(tenant, submission.sender, submission.idempotency_key))
-            if key is not None:
+            if key is not None and key.expired(submission.keys_used_since):
+                expired = key
+            elif key is not None:
                 if key.request_hash != submission.request_hash:
                     raise IdempotencyKeyReused(key.case_id)
-                return self.get(key.case_id)
+                return self.get(key.case_id), None
         if submission.reference:
-            return self.find_by_reference(tenant, submission.sender, submission.reference)
-        return None
+            return self.find_by_reference(tenant, submission.sender, submission.reference), expired
+        return None, expired
 
     def find_by_reference(self, tenant: str, sender: str, reference: str) -> Complaint | None:
         record = self.find(SenderReference.id_for(tenant, sender, reference))

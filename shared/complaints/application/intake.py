@@ -9,7 +9,7 @@ and an item whose reference was imported before is reported as already present.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -70,8 +70,9 @@ class ItemResult:
 
 
 class Intake:
-    def __init__(self, store: Complaints, clock: Clock, skew: timedelta = timedelta(minutes=5)) -> None:
-        self.store, self.clock, self.skew = store, clock, skew
+    def __init__(self, store: Complaints, clock: Clock, skew: timedelta = timedelta(minutes=5),
+                 key_window: timedelta = timedelta(hours=24)) -> None:
+        self.store, self.clock, self.skew, self.key_window = store, clock, skew, key_window
 
     def receive(self, caller: Caller, tenant: Tenant, submission: Submission, *, received_at: datetime | None,
                 complainant: dict[str, Any] | None, **fields: Any) -> tuple[Complaint, bool]:
@@ -81,6 +82,9 @@ class Intake:
         received_at = received_at or self.clock.now()
         if errors := tenant.unknown_codes(fields) + self._received_problems(tenant, received_at, fields):
             raise InvalidFields(errors)
+        # A key repeated within its window is a retry; used again after it, a genuine new complaint.
+        now = self.clock.now()
+        submission = replace(submission, used_at=now, keys_used_since=now - self.key_window)
         return self.store.receive(
             tenant, submission, actor=caller.actor, received_at=received_at,
             via_oversight=tenant.is_oversight(fields["channel"]),

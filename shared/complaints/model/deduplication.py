@@ -10,6 +10,7 @@ case they point at, so two concurrent retries can never create two cases.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -26,9 +27,21 @@ class IdempotencyKey(Aggregate):
         return cls.id_for(tenant, sender, key)
 
     @event("Used")
-    def __init__(self, tenant: str, sender: str, key: str, request_hash: str, case_id: UUID) -> None:
+    def __init__(self, tenant: str, sender: str, key: str, request_hash: str, case_id: UUID,
+                 used_at: datetime | None = None) -> None:
         self.request_hash = request_hash
         self.case_id = case_id
+        self.used_at = used_at  # None in events stored before keys expired: then the recorded time counts
+
+    @event("UsedAgain")
+    def use_again(self, request_hash: str, case_id: UUID, used_at: datetime) -> None:
+        """The key used again after its window closed: from now on it stands for this request and case."""
+        self.request_hash = request_hash
+        self.case_id = case_id
+        self.used_at = used_at
+
+    def expired(self, used_since: datetime | None) -> bool:
+        return used_since is not None and (self.used_at or self.modified_on) < used_since
 
 
 class SenderReference(Aggregate):
@@ -61,3 +74,5 @@ class Submission:
     idempotency_key: str | None = None
     request_hash: str = ""
     reference: str | None = None
+    used_at: datetime | None = None  # when the sender's Idempotency-Key is used (the application's clock)
+    keys_used_since: datetime | None = None  # an Idempotency-Key last used before this is free again

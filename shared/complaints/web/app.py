@@ -72,7 +72,8 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         app.state.credentials = Credentials(wiring.store, settings)
         app.state.cases = CaseWork(wiring.store, clock)
         app.state.audit = Audit(wiring.store, clock)
-        app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds))
+        app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds),
+                                  timedelta(hours=settings.idempotency_key_hours))
         checks.update(wiring.checks)
         task = None
         if wiring.worker is not None:
