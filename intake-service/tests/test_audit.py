@@ -40,7 +40,9 @@ async def routed_case(settings: Settings, store: Complaints, n: int = 0):
 
 
 def sql(settings: Settings, statement: str, *params) -> None:
+    """Tampering as only a superuser can: with the triggers that refuse changes to the record switched off."""
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
         conn.execute(statement, params)
 
 
@@ -148,3 +150,20 @@ async def test_an_export_verifies_with_the_standalone_script_and_fails_when_edit
     path.write_text(json.dumps(export))
     bad = subprocess.run([sys.executable, str(VERIFY_EXPORT), str(path)], capture_output=True, text=True)
     assert bad.returncode == 1 and "version 2" in bad.stdout
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE complaints_events SET state = state WHERE originator_id = %s",
+    "DELETE FROM complaints_events WHERE originator_id = %s",
+    "UPDATE complaints_chain SET stream_hash = 'x' WHERE originator_id = %s",
+    "DELETE FROM complaints_chain WHERE originator_id = %s",
+])
+async def test_the_services_database_role_cannot_change_the_stored_record(settings, store, change):
+    case = await routed_case(settings, store)
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="never changed"):
+            conn.execute(change, (case.id,))
+        for table in ("complaints_events", "complaints_chain"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"TRUNCATE {table}")
+    assert [type(e).__name__ for e in store.events.get(case.id)] == ["Received", "Routed", "ClockStarted"]

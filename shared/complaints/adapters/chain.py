@@ -78,6 +78,23 @@ class ChainedPostgresProcessRecorder(Chaining, PostgresProcessRecorder):
             "originator_version integer NOT NULL, content_hash text NOT NULL, stream_hash text NOT NULL, "
             "global_hash text NOT NULL, UNIQUE (originator_id, originator_version))"
         ).format(Identifier(self.datastore.schema), Identifier(self.chain_table)))
+        # Stored events and their links are never changed, not even by the services' own database role:
+        # the library's insert takes LOCK TABLE ... IN EXCLUSIVE MODE, which PostgreSQL grants only with
+        # UPDATE, DELETE or TRUNCATE rights, so grants cannot forbid it; these triggers do. (The hash
+        # chains still show what a superuser does with the triggers disabled.)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {0}.refuse_change_of_the_record() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'stored events and their chain links are never changed (% on %)', "
+            "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$").format(schema))
+        for table in (self.events_table_name, self.chain_table):
+            self.sql_create_statements.append(SQL(
+                "CREATE OR REPLACE TRIGGER refuse_change BEFORE UPDATE OR DELETE ON {0}.{1} "
+                "FOR EACH ROW EXECUTE FUNCTION {0}.refuse_change_of_the_record()").format(schema, Identifier(table)))
+            self.sql_create_statements.append(SQL(
+                "CREATE OR REPLACE TRIGGER refuse_truncate BEFORE TRUNCATE ON {0}.{1} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION {0}.refuse_change_of_the_record()").format(
+                    schema, Identifier(table)))
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
