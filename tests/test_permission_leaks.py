@@ -211,3 +211,25 @@ def test_the_demo_has_several_people_per_role_and_the_care_companys_director(set
 def _names(view: dict) -> list[str]:
     return [a["name"] for a in view["allowed_actions"]]
 
+
+async def test_a_manager_lists_and_revokes_a_systems_key_and_it_is_refused_within_a_second(settings, apps, who):
+    keys = apps["intake"].get("/v1/tenants/brandweer/api-keys", headers=who["fire-manager"])
+    assert keys.status_code == 200
+    listed = {k["system"]: k for k in keys.json()}
+    assert {"e-loket", "contactcenter"} <= set(listed) and "key" not in listed["e-loket"]
+    theirs = apps["intake"].get("/v1/tenants/zorgbedrijf/api-keys", headers=who["manager"]).json()
+    assert [k["system"] for k in theirs] == ["e-loket"]  # the care company's own e-loket, and nothing of ours
+    assert theirs[0]["key_id"] != listed["e-loket"]["key_id"]
+    assert apps["intake"].get("/v1/tenants/brandweer/api-keys", headers=who["communicatie"]).status_code == 403
+    target = listed["contactcenter"]["key_id"]
+    assert apps["intake"].delete(f"/v1/tenants/zorgbedrijf/api-keys/{target}",
+                                 headers=who["manager"]).status_code == 404  # another tenant's key is absent
+    assert apps["intake"].post("/v1/tenants/brandweer/complaints", headers=who["contactcenter"],
+                               json=COMPLAINT).status_code == 201  # the key is good, and remembered
+    revoked = apps["intake"].delete(f"/v1/tenants/brandweer/api-keys/{target}", headers=who["fire-manager"])
+    assert revoked.status_code == 200 and revoked.json()["revoked"] is True
+    time.sleep(1.1)
+    refused = apps["intake"].post("/v1/tenants/brandweer/complaints", headers=who["contactcenter"], json=COMPLAINT)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert apps["intake"].post("/v1/tenants/brandweer/complaints", headers=who["e-loket"],
+                               json=COMPLAINT).status_code == 201

@@ -42,6 +42,7 @@ TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "read-log": frozenset({"auditor", "manager"}),
     "verify-tenant": frozenset({"auditor", "manager"}),
     "erase": frozenset({"manager"}),
+    "manage-keys": frozenset({"manager"}),
     "preview-routing": frozenset({"handler", "manager"}),
     "queue": PERSON_ROLES,
     "reports": PERSON_ROLES,

@@ -25,6 +25,7 @@ from complaints.application.audit import Audit
 from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock, SystemClock
 from complaints.application.intake import Intake
+from complaints.application.systems import Systems
 from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
 from complaints.web import observability, problems
@@ -74,6 +75,7 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         app.state.audit = Audit(wiring.store, clock)
         app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds),
                                   timedelta(hours=settings.idempotency_key_hours))
+        app.state.systems = Systems(wiring.store)
         checks.update(wiring.checks)
         task = None
         if wiring.worker is not None:

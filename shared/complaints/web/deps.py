@@ -12,6 +12,7 @@ from complaints.application.audit import Audit
 from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock
 from complaints.application.intake import Intake
+from complaints.application.systems import Systems
 from complaints.model.tenants import Tenant
 from complaints.web.problems import invalid_fields, known_tenant
 
@@ -43,6 +44,10 @@ def _intake(request: Request) -> Intake:
     return request.app.state.intake
 
 
+def _systems(request: Request) -> Systems:
+    return request.app.state.systems
+
+
 def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
@@ -52,4 +57,5 @@ IfMatch = Annotated[int | None, Depends(_expected_version)]
 CasesDep = Annotated[CaseWork, Depends(_cases)]
 AuditDep = Annotated[Audit, Depends(_audit)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
+SystemsDep = Annotated[Systems, Depends(_systems)]
 ClockDep = Annotated[Clock, Depends(_clock)]

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from complaints.adapters.retries import store_unavailable
 from complaints.application.errors import InvalidFields, VersionNotFound
 from complaints.application.permissions import Forbidden
+from complaints.application.systems import KeyNotFound
 from complaints.model.complaint import CaseNotFound, CommandRefused, NotPermitted, StaleVersion
 from complaints.model.tenants import Tenant
 
@@ -112,6 +113,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidFields)
     async def _invalid_fields(request: Request, exc: InvalidFields) -> JSONResponse:
         return _response(request, invalid_fields(exc.errors))
+
+    @app.exception_handler(KeyNotFound)
+    async def _no_key(request: Request, exc: KeyNotFound) -> JSONResponse:
+        return _response(request, Problem(404, "key-not-found", "No such API key of this tenant", str(exc)))
 
     @app.exception_handler(VersionNotFound)
     async def _no_version(request: Request, exc: VersionNotFound) -> JSONResponse:
