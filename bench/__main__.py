@@ -338,7 +338,8 @@ def run(size: str) -> dict[str, Any]:
     try:
         settings = Settings(database_url=pg.create_database("bench_flow"), kafka_bootstrap_servers=broker.bootstrap,
                             catch_up_interval_seconds=1.0)
-        env = {"DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        env = {"RATE_LIMIT": "1000000/second",  # the bench measures capacity, not the per-credential limit
+               "DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
                **{field.upper(): str(free_port()) for _, field in SERVICES.values()}}
         stack = Stack(env, log_dir=Path(".data/bench-logs"))
         stack.start()
@@ -371,7 +372,8 @@ def run(size: str) -> dict[str, Any]:
                                   kafka_bootstrap_servers=broker.bootstrap)
         asyncio.run(_fill_read_model(query_settings, scale["query_cases"]))
         readers = Stack({"DATABASE_URL": query_settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                         "REPORTING_PORT": str(free_port())}, log_dir=Path(".data/bench-logs"))
+                         "REPORTING_PORT": str(free_port()), "RATE_LIMIT": "1000000/second"},
+                        log_dir=Path(".data/bench-logs"))
         readers.start("reporting")
         try:
             token = Credentials(None, query_settings).token_for(subject="bench", tenants=["stad"], roles=["manager"])

@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -73,6 +74,16 @@ class Settings(BaseSettings):
     pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
     # Bodies above this are refused (413) before they are parsed; an import batch is the largest.
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    # Requests per API key or bearer token, and per client address without credentials, in each process
+    # (the `limits` notation: "100/second", "1000/minute"). A city system posts a few complaints a minute.
+    rate_limit: str = "100/second"
+    rate_limit_without_credentials: str = "10/second"
+
+    @field_validator("rate_limit", "rate_limit_without_credentials")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse(value)  # raises ValueError naming what it could not read
+        return value
 
     @model_validator(mode="after")
     def _fail_closed_outside_development(self) -> "Settings":

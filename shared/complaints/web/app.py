@@ -30,7 +30,7 @@ from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
 from complaints.web import observability, problems
 from complaints.web.auth import Credentials
-from complaints.web.limits import BodySizeLimit
+from complaints.web.limits import BodySizeLimit, RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
     app.include_router(observability.health_router(checks))
     observability.mount_metrics(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit, per_credential=settings.rate_limit,
+                       per_address=settings.rate_limit_without_credentials)
     return app
 
 

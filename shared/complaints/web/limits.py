@@ -1,11 +1,18 @@
 """Refuses, before anything parses them, requests no service should handle: bodies above the configured
-size (413), oversized header sections (431) and NUL characters in the URL (422), each as a problem document."""
+size (413), oversized header sections (431), NUL characters in the URL (422), and more requests than a
+credential (or, without one, a client address) may send (429), each as a problem document."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qsl
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 # uvicorn's default HTTP parser (httptools) puts no bound on headers, so the services set their own:
 # Apache's default count, and room for a large IdP token and then some.
@@ -104,9 +111,44 @@ class BodySizeLimit:
             pass  # answered in counting_receive (or the app had started its answer: nothing more to say)
 
 
-async def _refuse(send: Any, problem: Problem) -> None:
+async def _refuse(send: Any, problem: Problem, extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps(problem).encode()
     await send({"type": "http.response.start", "status": problem["status"],
                 "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *(extra_headers or [])]})
     await send({"type": "http.response.body", "body": body})
+
+
+# Health, readiness and metrics are asked by the platform itself, often: never limited.
+UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class RateLimit:
+    """At most `per_credential` requests per API key or bearer token (counted by a hash of it), and
+    `per_address` per client address for requests without credentials. Counted per process, in memory:
+    enough to stop one caller from swamping a process, not a quota across processes."""
+
+    def __init__(self, app: Any, *, per_credential: str, per_address: str) -> None:
+        self.app = app
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.per_credential, self.per_address = parse(per_credential), parse(per_address)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        secret = headers.get(b"x-api-key") or headers.get(b"authorization")
+        if secret:
+            limit, who = self.per_credential, "credential:" + hashlib.sha256(secret).hexdigest()
+        else:
+            limit, who = self.per_address, "address:" + str((scope.get("client") or ("unknown",))[0])
+        if self.limiter.hit(limit, who):
+            await self.app(scope, receive, send)
+            return
+        reset = self.limiter.get_window_stats(limit, who).reset_time
+        wait = max(1, int(reset - time.time() + 0.999))
+        problem = _problem(429, "too-many-requests", "Too many requests",
+                           f"At most {limit} for these credentials" if secret else f"At most {limit} without "
+                           "credentials from one address", retry_after_seconds=wait)
+        await _refuse(send, problem, extra_headers=[(b"retry-after", str(wait).encode())])

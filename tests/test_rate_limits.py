@@ -1,0 +1,25 @@
+"""Rate limits: per credential, and per client address for requests without one; each a 429 problem."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from complaints.settings import Settings
+from intake.app import build
+from tests.helpers import complaint
+
+URL = "/v1/tenants/brandweer/complaints"
+
+
+def test_a_credential_over_its_rate_gets_a_429_with_retry_after_and_others_go_on(settings: Settings, auth):
+    limited = settings.model_copy(update={"rate_limit": "5/minute", "rate_limit_without_credentials": "3/minute"})
+    with TestClient(build(limited)) as client:
+        answers = [client.post(URL, headers=auth["intake"], json=complaint(n)).status_code for n in range(6)]
+        assert answers == [201] * 5 + [429]
+        refused = client.post(URL, headers=auth["intake"], json=complaint(7))
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/too-many-requests") and int(refused.headers["retry-after"]) >= 1
+        assert client.get("/v1/tenants", headers=auth["manager"]).status_code == 200  # another credential
+        without = [client.get("/v1/tenants").status_code for _ in range(4)]
+        assert without == [401, 401, 401, 429]  # without credentials: counted per address
+        assert client.get("/healthz").status_code == 200  # the platform's own probes are never limited
