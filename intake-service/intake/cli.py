@@ -1,13 +1,17 @@
-"""Intake's command line: issue API keys, import an old register (CSV or JSON Lines), verify the chains.
+"""Intake's command line: issue and revoke API keys, import an old register (CSV or JSON Lines), verify the
+chains, re-drive a case's skipped events.
 
     python -m intake.cli issue-key --tenant brandweer --role intake --name e-loket
     python -m intake.cli import register.csv --tenant brandweer --api-key ck_... [--url http://127.0.0.1:8001]
     python -m intake.cli verify [--case ID | --tenant T]
+    python -m intake.cli revoke-key ck_...
+    python -m intake.cli redrive --tenant brandweer --case ID
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import sys
@@ -19,6 +23,8 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from complaints.adapters.readmodel import create_engine
+from complaints.adapters.skipped import SkippedEvents
 from complaints.model.systems import check_name
 from complaints.web.auth import Credentials
 from complaints.settings import get_settings
@@ -90,6 +96,14 @@ def verify_store(store: Complaints, *, case: UUID | None = None, tenant: str | N
     return {"valid": True, "events_checked": checked}
 
 
+async def ask_redrive(settings: Any, tenant: str, case_id: UUID) -> int:
+    engine = create_engine(settings)
+    try:
+        return await SkippedEvents(engine).request_redrive(tenant, case_id)
+    finally:
+        await engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m intake.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke-key", help="revoke an API key (a rotation: issue the system a new key "
                                                     "under the same --name first; it keeps what the system owns)")
     revoke.add_argument("key")
+    redrive = commands.add_parser("redrive", help="once the cause is fixed: have every consumer apply a case's "
+                                                  "skipped events again (GET /v1/tenants/T/skipped-events lists them)")
+    redrive.add_argument("--tenant", required=True)
+    redrive.add_argument("--case", type=UUID, required=True)
     load = commands.add_parser("import", help="import an old register (CSV or JSON Lines) through the API")
     load.add_argument("file", type=Path)
     load.add_argument("--tenant", required=True)
@@ -126,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--name: {bad}")
         print(Credentials(Complaints(settings), settings).issue_key(name=args.name, tenant=args.tenant, role=args.role))
         return 0
+    if args.command == "redrive":
+        asked = asyncio.run(ask_redrive(get_settings(), args.tenant, args.case))
+        print(json.dumps({"case_id": str(args.case), "events_asked": asked}))
+        return 0 if asked else 1
     if args.command == "revoke-key":
         settings = get_settings()
         Credentials(Complaints(settings), settings).revoke_key(args.key)

@@ -47,7 +47,7 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     index = DeadlineIndex(engine, app)
     await index.create_tables()
     deadlines = Follower(name=index.name, settings=settings, store=app, topics=DEADLINE_TOPICS,
-                         apply=index.apply, skip=index.skip, load_position=index.position)
+                         apply=index.apply, skip=index.skip, load_position=index.position, redrive=index.redrive)
     scheduler = Scheduler(deadlines, index, settings.deadline_check_seconds, clock)
     return Wiring(store=app, worker=Together(store_follower(settings, app, "qualification"), scheduler),
                   resources={"scheduler": scheduler}, close=engine.dispose)

@@ -84,7 +84,9 @@ class Scheduler:
         self.follower, self.index, self.interval, self.clock = follower, index, interval, clock
 
     async def run(self) -> None:
-        await asyncio.gather(self.follower.run(), self._loop())
+        async with asyncio.TaskGroup() as both:  # stopped, both have stopped (see `Together`)
+            both.create_task(self.follower.run())
+            both.create_task(self._loop())
 
     async def _loop(self) -> None:
         while True:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from complaints.application import permissions
 from complaints.application.callers import Caller
 from complaints.application.clock import today
+from complaints.application.skipped import SkippedWork
 from complaints.web.auth import require
 from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
@@ -175,3 +176,45 @@ async def projected_case(caller: Annotated[Caller, Depends(require("queue"))], t
                       f"No case {case_id} for tenant {tenant.id} (yet)")
     permissions.ensure_may_read(caller, team=row["team"], received_by=None)
     return ProjectedCase(**{k: v for k, v in row.items() if k in ProjectedCase.model_fields})
+
+
+class SkippedEvent(BaseModel):
+    """An event a consumer could not apply: the case, the event, why, and whether it was applied again."""
+
+    consumer: str
+    notification_id: int
+    case_id: UUID
+    event_type: str
+    reason: str
+    skipped_at: datetime
+    redrive_requested_at: datetime | None
+    redriven_at: datetime | None
+
+
+class Redrive(BaseModel):
+    case_id: UUID
+    events_asked: int
+
+
+def _skipped(request: Request) -> SkippedWork:
+    return request.app.state.wiring.resources["skipped"]
+
+
+SkippedDep = Annotated[SkippedWork, Depends(_skipped)]
+ManagerDep = Annotated[Caller, Depends(require("manage-skipped"))]
+
+
+@router.get("/skipped-events", response_model=list[SkippedEvent])
+async def skipped_events(caller: ManagerDep, tenant: TenantDep, skipped: SkippedDep,
+                         all: bool = False) -> list[SkippedEvent]:  # noqa: A002 - the query's name
+    """Events some consumer could not apply (the case is then not routed, clocked or projected as it
+    should be): those not applied again yet, or with `all=true` every one on record."""
+    return [SkippedEvent(**{k: v for k, v in vars(row).items() if k in SkippedEvent.model_fields})
+            for row in await skipped.list(caller, tenant, open_only=not all)]
+
+
+@router.post("/complaints/{case_id}/redrive", response_model=Redrive, status_code=202)
+async def redrive(caller: ManagerDep, tenant: TenantDep, case_id: UUID, skipped: SkippedDep) -> Redrive:
+    """Once the cause is fixed: each consumer applies this case's skipped events again, in order, exactly
+    once, within its next catch-up round (a few seconds)."""
+    return Redrive(case_id=case_id, events_asked=await skipped.redrive(caller, tenant, case_id))

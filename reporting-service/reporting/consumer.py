@@ -8,6 +8,8 @@ from sqlalchemy import text
 
 from complaints.adapters.follower import Follower
 from complaints.adapters.readmodel import create_engine
+from complaints.adapters.skipped import SkippedEvents
+from complaints.application.skipped import SkippedWork
 from complaints.web.app import Wiring
 from complaints.application.clock import Clock
 from complaints.settings import Settings
@@ -22,7 +24,7 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     await projection.create_tables()
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position,
-                        apply_batch=projection.apply_batch)
+                        apply_batch=projection.apply_batch, redrive=projection.redrive)
 
     async def read_model() -> bool:
         async with engine.connect() as conn:
@@ -30,4 +32,5 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
         return True
 
     return Wiring(store=store, worker=follower, checks={"read_model": read_model},
-                  resources={"projection": projection}, close=engine.dispose)
+                  resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine))},
+                  close=engine.dispose)

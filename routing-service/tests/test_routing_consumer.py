@@ -63,7 +63,9 @@ async def test_an_event_that_cannot_be_routed_goes_to_dead_letters_and_the_next_
     bad = receive(store, ghost)
     good = receive(store, load_tenants()["brandweer"])
     with closing(Routing(settings)) as routing:
-        await store_follower(settings, routing, "routing").catch_up()
+        follower = store_follower(settings, routing, "routing")
+        await follower.catch_up()
+        await follower.close()
     assert event_names(store, bad.id) == ["Received"]
     assert event_names(store, good.id) == ["Received", "Routed"]
     letters = await dead_letters(settings, 1)

@@ -23,7 +23,9 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from prometheus_client import Counter, Gauge
 
 from complaints.adapters import kafka
+from complaints.adapters.readmodel import create_engine, migrate
 from complaints.adapters.retries import any_error, transient, until_available
+from complaints.adapters.skipped import SkippedEvents
 from complaints.adapters.cloudevents import event_id, event_type, sequence_of, to_message
 from complaints.settings import Settings
 from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
@@ -40,6 +42,7 @@ DUPLICATES = Counter("consumer_duplicates_total", "Events found already applied"
 DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved to the dead-letter topic", ["consumer"])
 
 Apply = Callable[[Any, Tracking], Awaitable[None]]
+Redrive = Callable[[Any, int], Awaitable[None]]
 ApplyBatch = Callable[[list[tuple[Any, int]]], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
@@ -62,6 +65,7 @@ class Follower:
         skip: Callable[[Tracking], Awaitable[None]],
         load_position: LoadPosition,
         apply_batch: ApplyBatch | None = None,
+        redrive: Redrive | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -74,6 +78,8 @@ class Follower:
         self.skip = skip
         self.load_position = load_position
         self.apply_batch = apply_batch
+        self.redrive = redrive  # applies a skipped event again, exactly once, when a re-drive is asked for
+        self._skipped: SkippedEvents | None = None
         self.tenants = frozenset(load_tenants(settings.tenants_dir))  # a message of another tenant is not ours
         self.position = 0
         self.head = 0
@@ -96,8 +102,24 @@ class Follower:
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
-            if self._producer is not None:
-                await self._producer.stop()
+            await self.close()
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+        if self._skipped is not None:
+            await self._skipped.engine.dispose()
+            self._skipped = None
+
+    async def skipped(self) -> SkippedEvents:
+        """The record of skipped events, opened (and its table migrated) on first use: most followers
+        never skip anything."""
+        if self._skipped is None:
+            engine = create_engine(self.settings)
+            await migrate(engine)
+            self._skipped = SkippedEvents(engine)
+        return self._skipped
 
     async def _listen(self) -> None:
         """Hears of new events from the broker; reconnects for as long as it runs (the store still serves)."""
@@ -168,6 +190,8 @@ class Follower:
                 with attempt:
                     await self._read_head()
                     await self._catch_up(self._wanted if woken else self.head)
+                    if not woken:  # on the catch-up rounds: is a re-drive asked of this consumer?
+                        await self.redrive_pending()
             self._measure_lag()
 
     async def _read_head(self) -> None:
@@ -255,8 +279,29 @@ class Follower:
                 await self._give_up(domain_event, notification, tracking, context, repr(exc))
                 return
 
+    async def redrive_pending(self) -> int:
+        """Applies again, in order, the skipped events a re-drive asks of this consumer; how many."""
+        if self.redrive is None:
+            return 0
+        done = 0
+        skipped = await self.skipped()
+        for notification_id in await skipped.requested(self.name):
+            found = await asyncio.to_thread(self.store.recorder.select_notifications, start=notification_id, limit=1)
+            if not found or found[0].id != notification_id:
+                continue
+            event = self.store.mapper.to_domain_event(found[0])
+            await self.redrive(event, notification_id)
+            done += await skipped.mark_redriven(self.name, notification_id)
+            log.info("skipped event applied again", extra={"consumer": self.name, "notification_id": notification_id,
+                                                          "case_id": str(event.originator_id)})
+        return done
+
     async def _give_up(self, domain_event: Any, notification: Notification, tracking: Tracking,
                        context: dict[str, Any], reason: str) -> None:
+        # The record first, then the position: a crash between them records it once and tries it again.
+        await (await self.skipped()).record(consumer=self.name, notification_id=notification.id,
+                                  tenant=getattr(domain_event, "tenant", ""), case_id=domain_event.originator_id,
+                                  event_type=type(domain_event).__name__, reason=reason)
         message = to_message(domain_event, notification.id)
         await self._dead_letter(message.value, message.key, reason=reason)
         try:
@@ -316,5 +361,13 @@ def store_follower(settings: Settings, app: Complaints, name: str) -> Follower:
     async def position() -> int | None:
         return await asyncio.to_thread(app.recorder.max_tracking_id, name)
 
+    async def redrive(domain_event: Any, notification_id: int) -> None:
+        # Under a tracking name of its own: its effect and this record commit together, so a second
+        # re-drive of the same event is refused by the store, never applied twice.
+        try:
+            await asyncio.to_thread(app.process_event, domain_event, Tracking(f"{name}:redrive", notification_id))
+        except IntegrityError:
+            pass  # applied by an earlier re-drive whose mark did not commit
+
     return Follower(name=name, settings=settings, store=app, topics=app.topics,
-                    apply=apply, skip=skip, load_position=position)
+                    apply=apply, skip=skip, load_position=position, redrive=redrive)

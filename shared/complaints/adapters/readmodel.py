@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from complaints.adapters.schema import TAKE_TURN
+from complaints.adapters.skipped import SkippedEvents
 from complaints.settings import Settings
 
 
@@ -86,6 +87,13 @@ class SqlProjection:
         async with self.sessions.begin() as session:
             await self._advance(session, tracking, refuse_old=True)
             await self.handle(session, event)
+
+    async def redrive(self, event: Any, notification_id: int) -> None:
+        """Applies a skipped event again: its effect and the record's mark in one transaction, so it is
+        applied once however often a re-drive is asked for."""
+        async with self.sessions.begin() as session:
+            if await SkippedEvents(self.engine).mark_redriven(self.name, notification_id, session):
+                await self.handle(session, event)
 
     async def skip(self, tracking: Tracking) -> None:
         """Moves the position past an event that could not be applied (it went to dead letters)."""

@@ -43,6 +43,7 @@ TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "verify-tenant": frozenset({"auditor", "manager"}),
     "erase": frozenset({"manager"}),
     "manage-keys": frozenset({"manager"}),
+    "manage-skipped": frozenset({"manager"}),
     "preview-routing": frozenset({"handler", "manager"}),
     "queue": PERSON_ROLES,
     "reports": PERSON_ROLES,

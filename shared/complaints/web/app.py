@@ -46,7 +46,12 @@ class Together:
         self.workers = workers
 
     async def run(self) -> None:
-        await asyncio.gather(*(worker.run() for worker in self.workers))
+        # A task group, not gather: a cancelled gather returns as soon as one worker has stopped, and the
+        # others finished what they held (an event being applied, its connection) after the service had
+        # disposed of its engine, into a pool no longer used, open until the garbage collector came by.
+        async with asyncio.TaskGroup() as workers:
+            for worker in self.workers:
+                workers.create_task(worker.run())
 
 
 @dataclass
