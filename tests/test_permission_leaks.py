@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 
 import jwt
@@ -72,8 +73,9 @@ async def received(settings: Settings, apps, headers, tenant: str = "brandweer",
     """A case posted by the system of `headers`, routed and clocked."""
     response = apps["intake"].post(f"/v1/tenants/{tenant}/complaints", headers=headers, json={**COMPLAINT, **fields})
     assert response.status_code == 201, response.text
-    await store_follower(settings, Routing(settings, CLOCK), "routing").catch_up()
-    await store_follower(settings, Qualification(settings, CLOCK), "qualification").catch_up()
+    for consumer, name in ((Routing(settings, CLOCK), "routing"), (Qualification(settings, CLOCK), "qualification")):
+        with closing(consumer):
+            await store_follower(settings, consumer, name).catch_up()
     return response.json()["case_id"]
 
 

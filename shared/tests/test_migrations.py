@@ -10,6 +10,7 @@ from complaints.settings import Settings
 async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run_twice(settings: Settings):
     import qualification.deadlines  # noqa: F401 - registers the deadline index on Base.metadata
     import reporting.projection  # noqa: F401 - registers the case summaries
+    import complaints.adapters.skipped  # noqa: F401 - registers the record of skipped events
 
     engine = create_engine(settings)
     await migrate(engine)

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from complaints.adapters.schema import TAKE_TURN
-from complaints.adapters.skipped import SkippedEvents
 from complaints.settings import Settings
 
 
@@ -91,6 +90,8 @@ class SqlProjection:
     async def redrive(self, event: Any, notification_id: int) -> None:
         """Applies a skipped event again: its effect and the record's mark in one transaction, so it is
         applied once however often a re-drive is asked for."""
+        from complaints.adapters.skipped import SkippedEvents  # the record's table is declared on this Base
+
         async with self.sessions.begin() as session:
             if await SkippedEvents(self.engine).mark_redriven(self.name, notification_id, session):
                 await self.handle(session, event)

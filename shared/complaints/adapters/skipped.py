@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (BigInteger, Column, DateTime, MetaData, String, Table, Text, and_, insert, select,
-                        update)
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Text, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-metadata = MetaData()
+from complaints.adapters.readmodel import Base
+
 skipped_events = Table(
-    "skipped_events", metadata,
+    "skipped_events", Base.metadata,
     Column("consumer", String(100), primary_key=True),
     Column("notification_id", BigInteger, primary_key=True),
     Column("tenant", String(50), nullable=False),
@@ -34,6 +33,7 @@ skipped_events = Table(
     Column("skipped_at", DateTime(timezone=True), nullable=False),
     Column("redrive_requested_at", DateTime(timezone=True)),
     Column("redriven_at", DateTime(timezone=True)),
+    Index("ix_skipped_events_tenant_case", "tenant", "case_id"),
 )
 
 
@@ -104,7 +104,3 @@ class SkippedEvents:
             return (await session.execute(statement)).rowcount == 1
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).rowcount == 1
-
-
-def plain(row: Skipped) -> dict[str, Any]:
-    return {**vars(row), "case_id": str(row.case_id)}
