@@ -1,18 +1,39 @@
 # Two commands do all the set-up on a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+
+# The newest of python3.13, python3.12, python3.11 and python3 on PATH that is 3.11 or later (a pyenv shim of a
+# version not selected answers nothing and is passed over). Another: `make PYTHON=/path/to/python3.12 test`.
+newest_python = best=; best_v=0; for p in python3.13 python3.12 python3.11 python3; do \
+    v=$$($$p -c 'import sys; print("%d%03d" % sys.version_info[:2])' 2>/dev/null) || continue; \
+    if [ "$$v" -ge 3011 ] && [ "$$v" -gt "$$best_v" ]; then best=$$p; best_v=$$v; fi; \
+  done; echo $$best
+PYTHON ?= $(shell $(newest_python))
+PYTHON := $(PYTHON)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := shared intake-service routing-service qualification-service reporting-service services
 STAMP := $(VENV)/.installed
+# Which interpreter a venv is made with (its version and installation); `.venv/.python` records the one wanted.
+PYTHON_ID_CODE := import sys; print("%d.%d.%d:%s" % (*sys.version_info[:3], sys.base_prefix))
+PYTHON_ID := $(if $(PYTHON),$(shell $(PYTHON) -c '$(PYTHON_ID_CODE)' 2>/dev/null))
 
-.PHONY: run test bench install lock postgres-binaries clean
+.PHONY: run test bench install lock postgres-binaries clean FORCE
 
-$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+# Rewritten only when the interpreter changes (another Python installed, or PYTHON=...): then the venv is made again.
+$(VENV)/.python: FORCE
+	@mkdir -p $(VENV); [ "$$(cat $@ 2>/dev/null)" = "$(PYTHON_ID)" ] || echo "$(PYTHON_ID)" > $@
+
+$(STAMP): $(VENV)/.python requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@$(if $(PYTHON),$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null ||) { echo "Python 3.11 \
+	or later is needed: $(or $(PYTHON),none is on PATH)$(if $(PYTHON), is missing or older); install one, or name it: \
+	make PYTHON=/path/to/python3.x"; exit 1; }
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c '$(PYTHON_ID_CODE)' 2>/dev/null)" != "$(PYTHON_ID)" ]; then \
+	  echo "$(VENV) was made with another Python: making it again with $(PYTHON) ($(PYTHON_ID))"; \
+	  $(PYTHON) -m venv --clear $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
+	echo "$(PYTHON_ID)" > $(VENV)/.python
 	touch $(STAMP)
 
 install: $(STAMP)
