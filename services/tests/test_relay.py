@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from contextlib import closing
 from datetime import datetime, timezone
 
 from aiokafka import AIOKafkaConsumer
@@ -46,7 +47,11 @@ async def messages(settings: Settings) -> list:
 
 
 async def test_the_relay_publishes_each_case_event_once_in_order_and_resumes_after_a_restart(settings: Settings):
-    store = Complaints(settings)
+    with closing(Complaints(settings)) as store:
+        await published_once_in_order_and_resumed(settings, store)
+
+
+async def published_once_in_order_and_resumed(settings: Settings, store: Complaints) -> None:
     first = [receive(store, n) for n in range(3)]
     await run_until_published(Outbox(settings, store), store)
     assert store.recorder.max_tracking_id("relay") == store.recorder.max_notification_id()
