@@ -52,6 +52,7 @@ def test_complaints_posted_while_the_broker_is_down_are_routed_projected_and_pub
         on_new_broker = asyncio.run(sequences_on(settings.kafka_bootstrap_servers, settings.events_topic))
         received_after = [n.id for n in store.recorder.select_notifications(start=1, limit=1000)
                           if n.originator_id in {UUID(a["case_id"]) for a in after} and n.originator_version == 1]
+        store.close()
         assert set(received_after) <= on_new_broker
         assert api.report()["total"] == 16
     finally:
