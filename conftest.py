@@ -19,6 +19,10 @@ import pytest
 # The tests run as development, said explicitly (the settings default to production); the processes they
 # start inherit it.
 os.environ["ENVIRONMENT"] = "development"
+# The tests call endpoints at machine speed (route walks, fuzzing, load): they measure the system, not the
+# rate limiter, which tests/test_rate_limits.py sets and checks on its own.
+os.environ["RATE_LIMIT"] = "100000/second"
+os.environ["RATE_LIMIT_WITHOUT_CREDENTIALS"] = "100000/second"
 
 from complaints.settings import Settings  # noqa: E402 - after the environment it reads
 from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
@@ -183,9 +187,6 @@ def stack_env(settings: Settings) -> dict[str, str]:
         "EVENTS_TOPIC": settings.events_topic,
         "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
         "CATCH_UP_INTERVAL_SECONDS": str(settings.catch_up_interval_seconds),
-        # The end-to-end and chaos tests push load through one key: they measure the pipeline, not the
-        # limiter (tests/test_rate_limits.py does that).
-        "RATE_LIMIT": "100000/second",
     }
     for _, port_field in SERVICES.values():
         env[port_field.upper()] = str(free_port())

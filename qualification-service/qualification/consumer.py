@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 from complaints.model.complaint import SYSTEM_QUALIFICATION, Complaint
 from complaints.adapters.follower import Follower, store_follower
 from complaints.adapters.readmodel import create_engine
+from complaints.adapters.skipped import SkippedEvents
 from complaints.web.app import Together, Wiring
 from complaints.settings import Settings
 from complaints.adapters.store import CaseProcess
@@ -46,9 +47,11 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     engine = create_engine(settings)
     index = DeadlineIndex(engine, app)
     await index.create_tables()
+    skipped = SkippedEvents(engine)  # its table migrated with the index's
     deadlines = Follower(name=index.name, settings=settings, store=app, topics=DEADLINE_TOPICS,
-                         apply=index.apply, skip=index.skip, load_position=index.position, redrive=index.redrive)
+                         apply=index.apply, skip=index.skip, load_position=index.position, redrive=index.redrive,
+                         skipped=skipped)
     scheduler = Scheduler(deadlines, index, settings.deadline_check_seconds, clock)
-    return Wiring(store=app, worker=Together(store_follower(settings, app, "qualification"), scheduler),
+    return Wiring(store=app, worker=Together(store_follower(settings, app, "qualification", skipped), scheduler),
                   resources={"scheduler": scheduler}, close=engine.dispose)
 

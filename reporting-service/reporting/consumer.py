@@ -24,7 +24,8 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     await projection.create_tables()
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position,
-                        apply_batch=projection.apply_batch, redrive=projection.redrive)
+                        apply_batch=projection.apply_batch, redrive=projection.redrive,
+                        skipped=SkippedEvents(engine))
 
     async def read_model() -> bool:
         async with engine.connect() as conn:
@@ -32,5 +33,5 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
         return True
 
     return Wiring(store=store, worker=follower, checks={"read_model": read_model},
-                  resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine))},
+                  resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine), store)},
                   close=engine.dispose)

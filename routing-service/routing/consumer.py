@@ -17,6 +17,8 @@ from eventsourcing.utils import get_topic
 
 from complaints.model.complaint import SYSTEM_ROUTING, Complaint
 from complaints.adapters.follower import store_follower
+from complaints.adapters.readmodel import create_engine, migrate
+from complaints.adapters.skipped import SkippedEvents
 from complaints.web.app import Wiring
 from complaints.settings import Settings
 from complaints.adapters.store import CaseProcess
@@ -46,5 +48,8 @@ class Routing(CaseProcess):
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:
     app = await asyncio.to_thread(Routing, settings, clock)
-    return Wiring(store=app, worker=store_follower(settings, app, "routing"))
+    engine = create_engine(settings)
+    await migrate(engine)  # the record of skipped events lives with the read models
+    return Wiring(store=app, worker=store_follower(settings, app, "routing", SkippedEvents(engine)),
+                  close=engine.dispose)
 

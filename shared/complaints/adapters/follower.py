@@ -66,6 +66,7 @@ class Follower:
         load_position: LoadPosition,
         apply_batch: ApplyBatch | None = None,
         redrive: Redrive | None = None,
+        skipped: SkippedEvents | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -79,7 +80,9 @@ class Follower:
         self.load_position = load_position
         self.apply_batch = apply_batch
         self.redrive = redrive  # applies a skipped event again, exactly once, when a re-drive is asked for
-        self._skipped: SkippedEvents | None = None
+        # The record of skipped events: the service's own (its wiring migrated the table and closes it),
+        # or, for a follower made on its own (tests, tools), one opened on first use and closed by `close`.
+        self._skipped, self._owns_skipped = skipped, skipped is None
         self.tenants = frozenset(load_tenants(settings.tenants_dir))  # a message of another tenant is not ours
         self.position = 0
         self.head = 0
@@ -108,7 +111,7 @@ class Follower:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
-        if self._skipped is not None:
+        if self._skipped is not None and self._owns_skipped:
             await self._skipped.engine.dispose()
             self._skipped = None
 
@@ -117,7 +120,11 @@ class Follower:
         never skip anything."""
         if self._skipped is None:
             engine = create_engine(self.settings)
-            await migrate(engine)
+            try:
+                await migrate(engine)
+            except BaseException:  # cancelled (a stopping service) or failed: `close` would not know of it
+                await engine.dispose()
+                raise
             self._skipped = SkippedEvents(engine)
         return self._skipped
 
@@ -348,7 +355,7 @@ async def _drained(applying: Awaitable[None]) -> None:
         raise
 
 
-def store_follower(settings: Settings, app: Complaints, name: str) -> Follower:
+def store_follower(settings: Settings, app: Complaints, name: str, skipped: SkippedEvents | None = None) -> Follower:
     """A follower whose effect is new events in the store, recorded by the app's `policy`
     together with the tracking record (eventsourcing's `process_event`)."""
 
@@ -370,4 +377,4 @@ def store_follower(settings: Settings, app: Complaints, name: str) -> Follower:
             pass  # applied by an earlier re-drive whose mark did not commit
 
     return Follower(name=name, settings=settings, store=app, topics=app.topics,
-                    apply=apply, skip=skip, load_position=position, redrive=redrive)
+                    apply=apply, skip=skip, load_position=position, redrive=redrive, skipped=skipped)
