@@ -83,6 +83,7 @@ class Follower:
         # The record of skipped events: the service's own (its wiring migrated the table and closes it),
         # or, for a follower made on its own (tests, tools), one opened on first use and closed by `close`.
         self._skipped, self._owns_skipped = skipped, skipped is None
+        self._next_redrive_check = 0.0  # re-drives asked for are looked for once per catch-up interval
         self.tenants = frozenset(load_tenants(settings.tenants_dir))  # a message of another tenant is not ours
         self.position = 0
         self.head = 0
@@ -197,7 +198,8 @@ class Follower:
                 with attempt:
                     await self._read_head()
                     await self._catch_up(self._wanted if woken else self.head)
-                    if not woken:  # on the catch-up rounds: is a re-drive asked of this consumer?
+                    if time.monotonic() >= self._next_redrive_check:  # under load too, not only when idle
+                        self._next_redrive_check = time.monotonic() + self.settings.catch_up_interval_seconds
                         await self.redrive_pending()
             self._measure_lag()
 

@@ -43,6 +43,8 @@ class CaseWork:
 
     # --- reading ---------------------------------------------------------------------------------
     def record(self, caller: Caller, tenant: Tenant, case: Complaint) -> CaseRecord:
+        if caller.kind == "system":  # a system sees its case's status: no complainant, no actions to offer
+            return CaseRecord(case=case, complainant={}, allowed_actions=[], next_approval_step=None)
         return CaseRecord(case=case, complainant=self.store.personal.open(case.complainant),
                           allowed_actions=permissions.allowed_actions(caller, case, tenant),
                           next_approval_step=case.next_approval_step(tenant.codes("approvals")))

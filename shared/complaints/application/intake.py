@@ -22,7 +22,6 @@ from complaints.application.clock import Clock
 from complaints.application.errors import InvalidFields
 from complaints.model.complaint import CommandRefused, Complaint
 from complaints.model.tenants import Tenant
-from complaints.model.windows import due_date
 
 STEPS = ("received_at", "routed_at", "qualified_at", "answered_at", "closed_at")
 
@@ -91,15 +90,16 @@ class Intake:
             complainant=self.store.personal.seal(tenant.id, complainant), **fields)
 
     def _received_problems(self, tenant: Tenant, received_at: datetime, fields: dict[str, Any]) -> list[dict[str, Any]]:
-        """A complaint is received now, give or take the sender's clock, and not long ago: every case intake
-        accepts must get its window (a date the windows cannot compute would be accepted and never clocked)."""
+        """A complaint is received now, give or take the sender's clock, and not long ago. Within these bounds
+        (and the import's: its floor, and now) every window can be computed, so every accepted case is clocked:
+        before them, a date in 9999 got its 201 and was never clocked."""
         now = self.clock.now()
         if received_at > now + self.skew:
             return [{"field": "received_at", "message": f"is in the future (now is {now.isoformat()})"}]
         if received_at < now - timedelta(days=tenant.intake_max_age_days):
             return [{"field": "received_at", "message": f"is more than {tenant.intake_max_age_days} days ago: "
                                                         "older cases come in through the import"}]
-        return _window_problems(tenant, received_at, fields.get("signal_type"))
+        return []
 
     def find_by_reference(self, caller: Caller, tenant: Tenant, reference: str) -> Complaint | None:
         """The calling system's case with this reference of its own."""
@@ -145,19 +145,9 @@ class Intake:
         elif item.received_at.date() < tenant.import_floor:
             errors.append({"field": "received_at", "message": f"is before {tenant.import_floor}, the oldest "
                                                               f"case {tenant.name} imports"})
-        else:
-            errors += _window_problems(tenant, item.received_at, item.signal_type)
         if item.answered_at and not item.qualification:
             errors.append({"field": "qualification", "message": "an answered case needs its qualification"})
         return errors
-
-
-def _window_problems(tenant: Tenant, received_at: datetime, signal_type: str | None) -> list[dict[str, Any]]:
-    try:
-        due_date(tenant, signal_type=signal_type or "", start=received_at.date())
-    except (OverflowError, ValueError):
-        return [{"field": "received_at", "message": "no response window can be computed from this date"}]
-    return []
 
 
 def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a closure for Complaints.receive

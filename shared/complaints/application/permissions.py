@@ -143,10 +143,9 @@ def _worker_refusal(caller: Caller, case: Complaint) -> Refusal | None:
     """Commands are for the owning team's handlers and the tenant's managers."""
     if caller.kind != "person" or not caller.roles & {"handler", "manager"}:
         return Refusal(403, "commands on a case need the role handler or manager")
-    if "manager" in caller.roles:
+    if "manager" in caller.roles or read_refusal(caller, team=case.team, received_by=case.received_by) is None:
         return None
-    return read_refusal(caller, team=case.team, received_by=case.received_by) and Refusal(
-        403, f"only team {case.team!r} or a manager may act on this case")
+    return Refusal(403, f"only team {case.team!r} or a manager may act on this case")
 
 
 def _approver_refusal(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
