@@ -82,7 +82,8 @@ async def received(settings: Settings, apps, headers, tenant: str = "brandweer",
 def projected(apps, tenant: str, case_id: str, headers) -> None:
     """Waits until reporting's projection has the case (its follower runs in the app)."""
     for _ in range(200):
-        if apps["reporting"].get(f"/v1/tenants/{tenant}/cases/{case_id}", headers=headers).status_code != 404:
+        answer = apps["reporting"].get(f"/v1/tenants/{tenant}/cases/{case_id}", headers=headers)
+        if answer.status_code == 200 and answer.json()["team"]:  # routed in the projection too, not only received
             return
         time.sleep(0.05)
     raise AssertionError("never projected")
