@@ -282,7 +282,7 @@ async def _fill_read_model(settings: Settings, cases: int) -> None:
     from complaints.adapters.readmodel import create_engine, migrate
 
     engine = create_engine(settings)
-    await migrate(engine)
+    await migrate(engine, settings)
     await engine.dispose()
     tenants = load_tenants()
     conn = await asyncpg.connect(settings.database_url)

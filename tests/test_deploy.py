@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
 BASE_DOCKERFILE = DEPLOY / "Dockerfile"
+ROLES_SCRIPT = DEPLOY / "postgres" / "10-roles.sh"
+OWNER = "complaints_owner"  # the database's owner: the migration step's role
 
 # compose service -> (import package, folder of its Dockerfile); the port setting is `<service>_port`.
 APP_SERVICES = {
@@ -305,8 +307,13 @@ def test_each_app_port_is_its_settings_default(service):
     assert option(words, "--host") == "0.0.0.0", f"{service} must listen on every interface in a container"
     exposed = {word.split("/")[0] for arguments in arguments_of(dockerfile, "EXPOSE") for word in arguments.split()}
     assert exposed == {str(port)}, f"{dockerfile.relative_to(ROOT)} exposes {exposed}, not {port}"
-    published = {str(mapping).rsplit(":", 1)[-1].split("/")[0] for mapping in services()[service].get("ports", [])}
-    assert published == {str(port)}, f"compose publishes {published} for {service}, not {port}"
+    assert services()[service].get("expose") == [str(port)], f"compose does not expose {port} for {service}"
+
+
+def test_no_process_publishes_a_port_of_its_own():
+    """Only a gateway with TLS may be published; until it stands in front, nothing is."""
+    published = {name: service["ports"] for name, service in services().items() if service.get("ports")}
+    assert not published, f"published without TLS: {published}"
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
@@ -351,28 +358,52 @@ def test_compose_defaults_agree_with_settings_defaults():
                 )
 
 
-def test_database_url_names_the_postgres_service_and_its_credentials():
+def test_each_app_service_logs_in_as_a_role_of_its_own_with_a_required_password():
     postgres = environment("postgres")
+    users = {}
     for service in APP_SERVICES:
         url = database_url_parts(service)
         assert url["host"] == "postgres" and url["port"] == "5432"
-        assert url["user"] == postgres["POSTGRES_USER"], f"{service} logs in as another user than postgres creates"
-        assert url["password"] == postgres["POSTGRES_PASSWORD"], f"{service}'s password is not postgres's"
         assert url["db"] == postgres["POSTGRES_DB"], f"{service} uses another database than postgres creates"
+        assert url["user"] not in (postgres["POSTGRES_USER"], OWNER), f"{service} logs in as {url['user']}"
+        password = VARIABLE.fullmatch(url["password"])
+        assert password and password["op"] == ":?", f"{service}'s password must be ${{NAME:?message}}"
+        assert postgres.get(password["name"]) == url["password"], (
+            f"postgres is not given {password['name']}, so its init script cannot make {service}'s role")
+        users[service] = url["user"]
+    assert len(set(users.values())) == len(users), f"services share a role: {users}"
+
+
+def test_app_services_may_not_change_the_schema_and_start_after_the_migration():
+    for service in APP_SERVICES:
+        assert environment(service)["SCHEMA_CHANGES"] == "false", f"{service} would change the schema"
+        depends_on = services()[service]["depends_on"]
+        assert depends_on["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_the_migration_runs_as_the_owner_and_grants_each_service_its_own_role(monkeypatch):
+    migrate = services()["migrate"]
+    assert migrate["command"] == ["python", "-m", "complaints.migrate"]
+    assert image_name(migrate["image"]) == image_name(services()["base"]["image"])
+    for name, value in environment("migrate").items():  # read as the container reads them (JSON included)
+        monkeypatch.setenv(name, interpolated(value))
+    settings = Settings(_env_file=None)
+    assert settings.schema_changes and database_url_parts("migrate")["user"] == OWNER
+    assert settings.database_roles == {service: database_url_parts(service)["user"] for service in APP_SERVICES}
+
+
+def test_the_init_script_makes_every_role_the_file_uses():
+    script = ROLES_SCRIPT.read_text()
+    mounted = [volume for volume in services()["postgres"]["volumes"] if str(volume).startswith("./postgres/")]
+    assert mounted == ["./postgres/10-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro"]
+    for user in [OWNER, *(database_url_parts(service)["user"] for service in APP_SERVICES)]:
+        assert f"CREATE ROLE {user} LOGIN PASSWORD" in script, f"{ROLES_SCRIPT.name} does not make {user}"
+    assert f"OWNER TO {OWNER}" in script
 
 
 def test_database_password_is_a_required_variable_not_a_literal():
-    password = environment("postgres")["POSTGRES_PASSWORD"]
-    match = VARIABLE.fullmatch(password)
-    assert match and match["op"] == ":?", f"POSTGRES_PASSWORD must be ${{NAME:?message}}, not {password!r}"
-
-
-def test_every_database_password_variable_is_also_used_by_postgres():
-    postgres = " ".join(environment("postgres").values())
-    used_by_postgres = {match.group(0) for match in VARIABLE.finditer(postgres)}
-    for service in APP_SERVICES:
-        url = database_url_parts(service)
-        variables = [match.group(0) for match in VARIABLE.finditer(url["password"])]
-        assert variables, f"{service}'s database password is written into the file"
-        missing = set(variables) - used_by_postgres
-        assert not missing, f"{service}'s database password uses {sorted(missing)}, which postgres does not"
+    for service in ("postgres", "migrate", *APP_SERVICES):
+        for name, value in environment(service).items():
+            if "PASSWORD" in name:
+                match = VARIABLE.fullmatch(value)
+                assert match and match["op"] == ":?", f"{service}: {name} must be ${{NAME:?message}}, not {value!r}"

@@ -46,7 +46,7 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     app = await asyncio.to_thread(Qualification, settings, clock)
     engine = create_engine(settings)
     index = DeadlineIndex(engine, app)
-    await index.create_tables()
+    await index.create_tables(settings)
     skipped = SkippedEvents(engine)  # its table migrated with the index's
     deadlines = Follower(name=index.name, settings=settings, store=app, topics=DEADLINE_TOPICS,
                          apply=index.apply, skip=index.skip, load_position=index.position, redrive=index.redrive,

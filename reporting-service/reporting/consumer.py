@@ -21,7 +21,7 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     store = await asyncio.to_thread(Complaints, settings)
     engine = create_engine(settings)
     projection = CaseProjection(engine, load_tenants(settings.tenants_dir))
-    await projection.create_tables()
+    await projection.create_tables(settings)
     follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position,
                         apply_batch=projection.apply_batch, redrive=projection.redrive,

@@ -24,6 +24,7 @@ from complaints.adapters.readmodel import Base, SqlProjection
 from complaints.model.complaint import status_after
 from complaints.model.tenants import Tenant
 from complaints.model.windows import lead_time
+from complaints.settings import Settings
 
 LIVE = "case_summaries"
 # The partial indexes' predicate, as the migration wrote it: a case is open until answered or closed.
@@ -128,8 +129,8 @@ class CaseProjection(SqlProjection):
         self.table = table
         self.name = name or type(self).name
 
-    async def create_tables(self) -> None:
-        await super().create_tables()
+    async def create_tables(self, settings: Settings) -> None:
+        await super().create_tables(settings)
         if self.table is not case_summaries:  # a rebuild's table, shaped like the migrated one
             async with self.engine.begin() as conn:
                 # Without its indexes: a rebuild fills it first (index entries one row at a time cost more

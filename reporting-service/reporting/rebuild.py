@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import MetaData, delete, select, text, update
 from tqdm import tqdm
 
+from complaints.adapters.privileges import grants_like
 from complaints.adapters.readmodel import ProjectionTracking, create_engine
 from complaints.settings import Settings, get_settings
 from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
@@ -50,14 +51,17 @@ async def _events(store: Complaints, after: int, stop: int) -> list[tuple[Any, i
 async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_batches: int | None = None) -> str:
     """Rebuilds and swaps in the projection; returns the rebuilt table's name. `stop_after_batches`
     interrupts it on purpose (to show that the next run resumes)."""
+    if not settings.schema_changes:
+        raise SystemExit("a rebuild creates and swaps tables: run it as the tables' owner (the migration "
+                         "step's DATABASE_URL and DATABASE_ROLES, SCHEMA_CHANGES=true)")
     store = await asyncio.to_thread(Complaints, settings)
     engine = create_engine(settings)
     tenants = load_tenants(settings.tenants_dir)
     live = CaseProjection(engine, tenants)
-    await live.create_tables()
+    await live.create_tables(settings)
     name = await _unfinished(engine) or f"{LIVE}_r{int(time.time() * 1000)}"
     building = CaseProjection(engine, tenants, table=summaries_table(MetaData(), name), name=PREFIX + name)
-    await building.create_tables()
+    await building.create_tables(settings)
     try:
         position = await building.position() or 0
         head = await asyncio.to_thread(store.recorder.max_notification_id) or 0
@@ -81,14 +85,15 @@ async def rebuild(settings: Settings, *, show_progress: bool = True, stop_after_
             finally:
                 await asyncio.gather(ahead, return_exceptions=True)  # its thread still uses the store
         await building.create_indexes()
-        await _swap(store, live, building, position)
+        await _swap(store, live, building, position, grants_like(settings, building.table.name, LIVE))
         return name
     finally:
         await engine.dispose()
         store.close()
 
 
-async def _swap(store: Complaints, live: CaseProjection, building: CaseProjection, position: int) -> None:
+async def _swap(store: Complaints, live: CaseProjection, building: CaseProjection, position: int,
+                grants: list[str]) -> None:
     async with live.sessions.begin() as session:
         # Holding the live position keeps the live follower out until the new table is in place. The first
         # statement writes: on SQLite that is what opens the transaction (its driver begins one only before
@@ -106,6 +111,8 @@ async def _swap(store: Complaints, live: CaseProjection, building: CaseProjectio
             session.add(ProjectionTracking(application_name=live.name, notification_id=position))
         else:
             tracked.notification_id = max(target, position)
+        for grant in grants:  # the roles that use the live table may use its successor
+            await session.execute(text(grant))
         retired = f"{LIVE}_retired_{int(time.time() * 1000)}"
         await session.execute(text(f'ALTER TABLE {LIVE} RENAME TO "{retired}"'))
         await session.execute(text(f'ALTER TABLE "{building.table.name}" RENAME TO {LIVE}'))

@@ -19,7 +19,7 @@ from reporting.projection import CaseProjection, case_summaries
 async def projection(any_store_settings: Settings):
     engine = create_async_engine(any_store_settings.async_database_url())
     projection = CaseProjection(engine, load_tenants())
-    await projection.create_tables()
+    await projection.create_tables(any_store_settings)
     yield projection
     await engine.dispose()
 

@@ -50,7 +50,7 @@ async def test_a_rebuild_equals_the_live_projection_resumes_and_the_live_followe
     cases(store, 220)  # about 900 case events: two batches
     engine = create_engine(any_store_settings)
     live = CaseProjection(engine, T)
-    await live.create_tables()
+    await live.create_tables(any_store_settings)
     follower = Follower(name=live.name, settings=any_store_settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                         apply=live.apply, skip=live.skip, load_position=live.position)
     await follower.catch_up()
@@ -99,7 +99,7 @@ async def test_the_swap_is_one_transaction_so_the_live_table_is_never_missing(
     try:
         cases(store, 3)
         live = CaseProjection(engine, T)
-        await live.create_tables()
+        await live.create_tables(any_store_settings)
         await Follower(name=live.name, settings=any_store_settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
                        apply=live.apply, skip=live.skip, load_position=live.position).catch_up()  # a running service
         seen: list[bool] = []

@@ -49,7 +49,7 @@ class Routing(CaseProcess):
 async def wire(settings: Settings, clock: Clock) -> Wiring:
     app = await asyncio.to_thread(Routing, settings, clock)
     engine = create_engine(settings)
-    await migrate(engine)  # the record of skipped events lives with the read models
+    await migrate(engine, settings)  # the record of skipped events lives with the read models
     return Wiring(store=app, worker=store_follower(settings, app, "routing", SkippedEvents(engine)),
                   close=engine.dispose)
 

@@ -39,6 +39,8 @@ SERVICES: dict[str, tuple[str, str]] = {
 class Stack:
     env: dict[str, str]
     log_dir: Path
+    # What one service is told besides `env` (production-like runs: each service its own database role).
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     supervisor: Supervisor | None = field(default=None, repr=False)  # set by `Supervisor.start`
 
@@ -74,7 +76,7 @@ class Stack:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", SERVICES[service][0], "--host", self.settings.host,
                  "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "20"],
-                env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env, **self.service_env.get(service, {})}, stdout=log, stderr=subprocess.STDOUT,
             )
         return self.processes[name]
 

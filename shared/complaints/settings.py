@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     # Production unless said otherwise: a deployment that forgets to say so fails closed.
     environment: str = "production"
     database_url: str = "sqlite:///.data/complaints.db"
+    # Whether this process creates and migrates the tables it uses at start (the embedded default and the
+    # tests). Production says false: its services log in as roles that may not change the schema, and the
+    # migration step (`python -m complaints.migrate`, as the tables' owner) does it before they start.
+    schema_changes: bool = True
+    # The migration step's grants: service -> the PostgreSQL role it logs in as. Each role gets only the
+    # tables its service uses (complaints.adapters.privileges); none may alter or drop any.
+    database_roles: dict[str, str] = Field(default_factory=dict)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # `make run` starts the bundled broker on that address; set false to use a broker of your own.
     embedded_broker: bool = True
@@ -128,6 +135,7 @@ class Settings(BaseSettings):
                 "POSTGRES_CONNECT_TIMEOUT": "1",
                 # Every insert also writes the events' hash-chain links (tamper evidence).
                 "PROCESS_RECORDER_TOPIC": "complaints.adapters.chain:ChainedPostgresProcessRecorder",
+                "CREATE_TABLE": "yes" if self.schema_changes else "no",
             }
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         return {
@@ -142,6 +150,10 @@ class Settings(BaseSettings):
         url = make_url(self.database_url)
         driver = "postgresql+asyncpg" if self.is_postgres else "sqlite+aiosqlite"
         return url.set(drivername=driver).render_as_string(hide_password=False)
+
+    def libpq_url(self) -> str:
+        """The PostgreSQL database as libpq (psycopg) takes it."""
+        return make_url(self.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def public_intake_url(self) -> str:
         return self.intake_url or f"http://{self.host}:{self.intake_port}"

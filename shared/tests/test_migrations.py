@@ -13,8 +13,8 @@ async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run
     import complaints.adapters.skipped  # noqa: F401 - registers the record of skipped events
 
     engine = create_engine(settings)
-    await migrate(engine)
-    await migrate(engine)  # a second process starting later finds nothing to do
+    await migrate(engine, settings)
+    await migrate(engine, settings)  # a second process starting later finds nothing to do
 
     def differences(connection):
         return compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -29,8 +29,9 @@ import asyncio, sys
 from complaints.settings import Settings
 from complaints.adapters.readmodel import create_engine, migrate
 async def main():
-    engine = create_engine(Settings(database_url=sys.argv[1]))
-    await migrate(engine)
+    settings = Settings(database_url=sys.argv[1])
+    engine = create_engine(settings)
+    await migrate(engine, settings)
     await engine.dispose()
 asyncio.run(main())
 """

@@ -122,7 +122,7 @@ class Follower:
         if self._skipped is None:
             engine = create_engine(self.settings)
             try:
-                await migrate(engine)
+                await migrate(engine, self.settings)
             except BaseException:  # cancelled (a stopping service) or failed: `close` would not know of it
                 await engine.dispose()
                 raise

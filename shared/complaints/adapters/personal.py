@@ -48,7 +48,8 @@ class PersonalData:
             url = url.set(drivername="postgresql+psycopg")
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         self.secret = settings.pseudonym_secret.get_secret_value().encode()
-        _metadata.create_all(self.engine, checkfirst=True)
+        if settings.schema_changes:
+            _metadata.create_all(self.engine, checkfirst=True)
 
     def subject_of(self, tenant: str, complainant: dict[str, Any]) -> str:
         """A stable pseudonym for a person with an address; a fresh one for someone without."""

@@ -14,6 +14,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, Tracking
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import BigInteger, Connection, String, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -41,9 +43,21 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(settings.async_database_url(), pool_pre_ping=True)
 
 
-async def migrate(engine: AsyncEngine) -> None:
+class SchemaBehind(RuntimeError):
+    """The read models are not at the revision this code needs, and this process may not migrate them."""
+
+
+async def migrate(engine: AsyncEngine, settings: Settings) -> None:
     """Brings the read-model database to the latest Alembic revision; processes starting together take turns
-    (`TAKE_TURN` on PostgreSQL; on SQLite a write that takes the database's write lock first)."""
+    (`TAKE_TURN` on PostgreSQL; on SQLite a write that takes the database's write lock first). A process that
+    may not change the schema (`SCHEMA_CHANGES=false`) only checks that the migration step has run."""
+    if not settings.schema_changes:
+        async with engine.connect() as conn:
+            current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        if current != (head := ScriptDirectory.from_config(_config()).get_current_head()):
+            raise SchemaBehind(f"the read models are at revision {current}, this code needs {head}: "
+                               "run the migration step (python -m complaints.migrate) first")
+        return
     if engine.dialect.name == "sqlite":
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE IF NOT EXISTS migration_lock (id INTEGER)"))
@@ -55,9 +69,14 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(_upgrade)
 
 
-def _upgrade(connection: Connection) -> None:
+def _config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = _config()
     config.attributes["connection"] = connection
     alembic_command.upgrade(config, "head")
 
@@ -69,8 +88,8 @@ class SqlProjection:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
-    async def create_tables(self) -> None:
-        await migrate(self.engine)
+    async def create_tables(self, settings: Settings) -> None:
+        await migrate(self.engine, settings)
 
     async def position(self) -> int | None:
         async with self.sessions() as session:

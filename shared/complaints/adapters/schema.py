@@ -35,7 +35,6 @@ def one_at_a_time(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield  # released as the file closes
         return
-    url = make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(settings.libpq_url(), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (KEY,))
         yield  # released as the connection closes
