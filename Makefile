@@ -23,7 +23,7 @@ PYTHON_ID := $(if $(PYTHON),$(shell $(PYTHON) -c '$(PYTHON_ID_CODE)' 2>/dev/null
 $(VENV)/.python: FORCE
 	@mkdir -p $(VENV); [ "$$(cat $@ 2>/dev/null)" = "$(PYTHON_ID)" ] || echo "$(PYTHON_ID)" > $@
 
-$(STAMP): $(VENV)/.python requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+$(STAMP): $(VENV)/.python requirements.lock requirements-dev.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@$(if $(PYTHON),$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null ||) { echo "Python 3.11 \
 	or later is needed: $(or $(PYTHON),none is on PATH)$(if $(PYTHON), is missing or older); install one, or name it: \
 	make PYTHON=/path/to/python3.x"; exit 1; }
@@ -31,7 +31,9 @@ $(STAMP): $(VENV)/.python requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproje
 	  echo "$(VENV) was made with another Python: making it again with $(PYTHON) ($(PYTHON_ID))"; \
 	  $(PYTHON) -m venv --clear $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
+	@# A separate call: --require-hashes refuses the unhashed local packages. Their build backend, setuptools,
+	@# is the hashed one the runtime lock just installed (no build isolation, so nothing unpinned is fetched).
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
 	echo "$(PYTHON_ID)" > $(VENV)/.python
 	touch $(STAMP)
@@ -57,10 +59,15 @@ postgres-binaries:
 	  fi; \
 	fi
 
-## make lock: recompile requirements.lock from requirements.in (pip-tools)
+## make lock: recompile requirements.lock (runtime) and requirements-dev.lock (tools, the development broker),
+## with hashes, from requirements.in and requirements-dev.in (pip-tools); the runtime lock first: the dev one is
+## constrained by it
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-index-url --no-emit-find-links
 lock: install
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	$(PIP_COMPILE) -o requirements.lock requirements.in
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) .data

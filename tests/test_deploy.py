@@ -267,7 +267,7 @@ def test_base_image_copies_only_paths_that_exist():
 
 def test_base_image_installs_the_lock_and_every_package_of_the_repository():
     runs = " ".join(arguments_of(BASE_DOCKERFILE, "RUN"))
-    assert "pip install -r requirements.lock" in runs
+    assert "pip install --require-hashes -r requirements.lock" in runs
     packages = sorted(
         path.parent.name
         for path in ROOT.glob("*/pyproject.toml")
