@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from limits import parse
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # `make run` starts the bundled broker on that address; set false to use a broker of your own.
     embedded_broker: bool = True
+    # PLAINTEXT is for the bundled broker on this machine; production refuses a protocol without TLS.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    # SCRAM proves the password without sending it; PLAIN sends it (inside TLS).
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str = ""  # this process's own broker user: what it may do is granted to it alone
+    kafka_password: SecretStr = SecretStr("")
+    # The CA that signed the broker's certificate (a private CA); unset, the system's CAs are trusted.
+    kafka_ssl_cafile: Path | None = None
     events_topic: str = "complaints.events"
     dead_letter_topic: str = "complaints.deadletter"
     topic_partitions: int = 3
@@ -107,10 +116,22 @@ class Settings(BaseSettings):
         unset = [name.upper() for name in ("jwt_issuer", "jwt_audience") if name not in self.model_fields_set]
         if unset:
             problems.append(f"{' and '.join(unset)} must be set explicitly (your identity provider's)")
+        if not self.kafka_uses_tls:
+            problems.append("KAFKA_SECURITY_PROTOCOL must be SSL or SASL_SSL (the broker is reached over TLS)")
+        if self.kafka_uses_sasl and not (self.kafka_username and self.kafka_password.get_secret_value()):
+            problems.append("KAFKA_USERNAME and KAFKA_PASSWORD must be set with SASL (this process's broker user)")
         if problems:
             raise ValueError(f"ENVIRONMENT={self.environment}: " + "; ".join(problems)
                              + " (ENVIRONMENT=development for a trial run)")
         return self
+
+    @property
+    def kafka_uses_tls(self) -> bool:
+        return self.kafka_security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def kafka_uses_sasl(self) -> bool:
+        return self.kafka_security_protocol.startswith("SASL_")
 
     @property
     def is_postgres(self) -> bool:

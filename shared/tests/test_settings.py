@@ -7,18 +7,21 @@ from complaints.settings import DEV_JWT_SECRET, Settings
 
 STRONG = "s" * 32
 PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "jwt_issuer": "https://idp.stad.example",
-              "jwt_audience": "complaints"}
+              "jwt_audience": "complaints", "kafka_security_protocol": "SASL_SSL", "kafka_username": "routing",
+              "kafka_password": STRONG}
 
 
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a deployment that sets nothing (the tests themselves run as development)."""
-    for name in ("ENVIRONMENT", "JWT_SECRET", "PSEUDONYM_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL"):
+    for name in ("ENVIRONMENT", "JWT_SECRET", "PSEUDONYM_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL",
+                 "KAFKA_SECURITY_PROTOCOL", "KAFKA_USERNAME", "KAFKA_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
 
 
 def test_with_nothing_said_the_settings_are_production_and_refuse_the_published_secrets():
-    with pytest.raises(ValidationError, match="JWT_SECRET.*PSEUDONYM_SECRET.*JWT_ISSUER and JWT_AUDIENCE"):
+    with pytest.raises(ValidationError,
+                       match="JWT_SECRET.*PSEUDONYM_SECRET.*JWT_ISSUER and JWT_AUDIENCE.*KAFKA_SECURITY_PROTOCOL"):
         Settings(_env_file=None)
 
 
@@ -45,6 +48,26 @@ def test_production_with_strong_explicit_credentials_starts_and_development_take
     assert Settings(_env_file=None, jwks_url="https://idp.example/jwks", **{
         k: v for k, v in PRODUCTION.items() if k != "jwt_secret"}).jwks_url
     assert Settings(_env_file=None, environment="development").jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_production_refuses_a_broker_connection_without_tls(protocol):
+    with pytest.raises(ValidationError, match="KAFKA_SECURITY_PROTOCOL must be SSL or SASL_SSL"):
+        Settings(_env_file=None, **{**PRODUCTION, "kafka_security_protocol": protocol})
+
+
+@pytest.mark.parametrize("missing", ["kafka_username", "kafka_password"])
+def test_production_refuses_sasl_without_a_username_and_password(missing):
+    given = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ValidationError, match="KAFKA_USERNAME and KAFKA_PASSWORD must be set"):
+        Settings(_env_file=None, **given)
+
+
+def test_production_takes_tls_without_sasl_and_development_the_plain_connection_of_the_bundled_broker():
+    without_user = {k: v for k, v in PRODUCTION.items() if k not in ("kafka_username", "kafka_password")}
+    assert Settings(_env_file=None, **{**without_user, "kafka_security_protocol": "SSL"}).kafka_uses_tls
+    development = Settings(_env_file=None, environment="development")
+    assert development.kafka_security_protocol == "PLAINTEXT" and not development.kafka_uses_sasl
 
 
 def test_make_runs_file_says_development(tmp_path, monkeypatch: pytest.MonkeyPatch):
