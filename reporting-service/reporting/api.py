@@ -90,11 +90,15 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         clock: ClockDep,
                         year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
                         ) -> Response:
-    """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, timeliness,
-    within-days, monthly, open-overdue, repeated."""
-    if report not in REPORTS:
-        raise Problem(404, "unknown-report", "No such report", f"Reports are {sorted(REPORTS)}",
-                      errors=[{"field": "report", "message": "unknown report", "allowed": sorted(REPORTS)}])
+    """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
+    timeliness, within-days, monthly, open-overdue, repeated; or one of the tables the tenant publishes, by
+    the id its file gives it (`GET /v1/tenants/{tenant}` lists them), computed by one of those over the
+    signal types it counts."""
+    published = tenant.table(report)
+    if report not in REPORTS and published is None:
+        allowed = sorted(REPORTS) + [t.id for t in tenant.tables]
+        raise Problem(404, "unknown-report", "No such report", f"Reports are {allowed}",
+                      errors=[{"field": "report", "message": "unknown report", "allowed": allowed}])
     start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
     of_year = (cases.c.tenant == tenant.id, cases.c.received_at >= start, cases.c.received_at < end)
     if report == "open-overdue":  # asked every day on the largest tables: counted by the database
@@ -103,8 +107,13 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
             .group_by(cases.c.team))).all()
         table = open_overdue(dict(rows), tenant, today(clock))
     else:
-        rows = (await session.execute(select(cases).where(*of_year))).mappings().all()
-        table = REPORTS[report]([dict(r) for r in rows], tenant, today(clock))
+        rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
+        if published is None:
+            table = REPORTS[report](rows, tenant, today(clock))
+        else:
+            kinds = published.signal_types
+            table = REPORTS[published.report]([r for r in rows if not kinds or r["signal_type"] in kinds],
+                                              tenant, today(clock), kinds)
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
@@ -112,7 +121,8 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
         writer.writerows(table.rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{tenant.id}-{report}-{year}.csv"'})
-    return JSONResponse({"tenant": tenant.id, "report": report, "year": year, "counted_by": COUNTED_BY,
+    title = {"title": published.title} if published else {}
+    return JSONResponse({"tenant": tenant.id, "report": report, **title, "year": year, "counted_by": COUNTED_BY,
                          "columns": table.columns, "rows": table.rows, "notes": table.notes})
 
 

@@ -2,7 +2,11 @@
 
 Each report is a pure function of the year's case rows and the tenant's
 configuration, returning a `Table`: columns and rows in the tenant's own codes,
-with their labels. A case counts in the year it was received.
+with their labels, in the order of the tenant's file (the order its published
+tables print), and the total rows and columns those tables print, computed from
+the cases. A case counts in the year it was received. A tenant's published
+tables (`tables:` in its file) name one of these reports and the signal types
+it counts.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from complaints.model.tenants import Code, Tenant
 
 COUNTED_BY = "A case counts in the year it was received."
 Row = dict[str, Any]
+Kinds = tuple[str, ...]  # the signal types a published table counts (none: all)
 
 
 @dataclass
@@ -34,7 +39,7 @@ def _share(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def channels(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def channels(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     counts = Counter(c["channel"] for c in cases)
     table = Table(["channel", "label", "cases"])
     table.rows = [{"channel": ch.code, "label": ch.label, "cases": counts[ch.code]}
@@ -43,57 +48,85 @@ def channels(cases: list[Row], tenant: Tenant, today: date) -> Table:
     return table
 
 
-def kinds(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def kinds(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     counts = Counter(c["signal_type"] for c in cases)
     table = Table(["signal_type", "label", "cases", "share_pct"])
     table.rows = [{"signal_type": k.code, "label": k.label, "cases": counts[k.code],
-                   "share_pct": _share(counts[k.code], len(cases))} for k in tenant.signal_types]
+                   "share_pct": _share(counts[k.code], len(cases))} for k in tenant.signal_types
+                  if not signal_types or k.code in signal_types]
     table.rows.append({"signal_type": "total", "label": "Total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
     return table
 
 
-def qualifications(cases: list[Row], tenant: Tenant, today: date) -> Table:
-    """Category (keyword) by final qualification, with row and column totals (the police and fire zone tables)."""
+def qualifications(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+    """Keyword by final qualification, with row and column totals (the police's table 3, the fire zone's):
+    the qualification scheme's columns in the tenant's order, then the total. Counts the signal types the
+    tenant qualifies; a column `not-qualified` appears only when some case has no qualification yet."""
+    cases = [c for c in cases if tenant.qualifies(c["signal_type"])]
     schemes = [q.code for q in tenant.qualifications]
     cells = Counter((c["category"], c["qualification"]) for c in cases)
-    table = Table(["category", "label", "total", *schemes, "not-qualified"])
-    categories = [(cat.code, cat.label) for cat in tenant.categories]
-    if any(c["category"] is None for c in cases):
-        categories.append((None, "(no category)"))
-    for code, label in categories:
+    unqualified = ["not-qualified"] if any(c["qualification"] is None for c in cases) else []
+    table = Table(["category", "label", *schemes, *unqualified, "total"])
+    for code, label in _keywords(cases, tenant, signal_types):
         row: Row = {"category": code, "label": label}
         for q in schemes:
             row[q] = cells[(code, q)]
-        row["not-qualified"] = cells[(code, None)]
-        row["total"] = sum(row[q] for q in schemes) + row["not-qualified"]
+        if unqualified:
+            row["not-qualified"] = cells[(code, None)]
+        row["total"] = sum(row[column] for column in (*schemes, *unqualified))
         table.rows.append(row)
-    totals: Row = {"category": "total", "label": "Total"}
-    for column in ("total", *schemes, "not-qualified"):
-        totals[column] = sum(r[column] for r in table.rows)
-    table.rows.append(totals)
+    table.rows.append({"category": "total", "label": "Total",
+                       **{column: sum(r[column] for r in table.rows) for column in table.columns[2:]}})
     return table
 
 
-def timeliness(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def keywords(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+    """Cases per keyword, each under its heading where the tenant groups them (the police's tables 4 and 5:
+    trefwoord and subtrefwoord), with the total."""
+    counts = Counter(c["category"] for c in cases)
+    groups = {c.code: c.group for c in tenant.categories}
+    table = Table(["group", "category", "label", "cases"])
+    table.rows = [{"group": groups.get(code), "category": code, "label": label, "cases": counts[code]}
+                  for code, label in _keywords(cases, tenant, signal_types)]
+    table.rows.append({"group": None, "category": "total", "label": "Total", "cases": len(cases)})
+    return table
+
+
+def _keywords(cases: list[Row], tenant: Tenant, signal_types: Kinds) -> list[tuple[str | None, str]]:
+    """The keywords a table prints: the tenant's for these signal types, then cases without one if any."""
+    rows: list[tuple[str | None, str]] = [(c.code, c.label) for c in tenant.categories_for(signal_types)]
+    listed = {code for code, _ in rows}
+    rows += [(code, code) for code in sorted({c["category"] for c in cases} - listed - {None})]
+    if any(c["category"] is None for c in cases):
+        rows.append((None, "(no category)"))
+    return rows
+
+
+def timeliness(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     """Per signal type: cases, answered within the window, outside it, average lead time (tenant's counting)."""
     table = Table(["signal_type", "label", "cases", "answered_within", "answered_outside", "open",
                    "average_lead_time_days"])
     for kind in tenant.signal_types:
-        of_kind = [c for c in cases if c["signal_type"] == kind.code]
-        answered = [c for c in of_kind if c["answered_at"] is not None]
-        leads = [c["lead_time_days"] for c in answered if c["lead_time_days"] is not None]
-        table.rows.append({
-            "signal_type": kind.code, "label": kind.label, "cases": len(of_kind),
-            "answered_within": sum(1 for c in answered if c["answered_in_time"]),
-            "answered_outside": sum(1 for c in answered if not c["answered_in_time"]),
-            "open": len(of_kind) - len(answered),
-            "average_lead_time_days": round(sum(leads) / len(leads), 1) if leads else None,
-        })
+        if not signal_types or kind.code in signal_types:
+            table.rows.append(_timeliness_row(kind.code, kind.label,
+                                              [c for c in cases if c["signal_type"] == kind.code]))
+    # Over every case, not from the rounded averages above.
+    table.rows.append(_timeliness_row("total", "Total", cases))
     table.notes.append("Lead time counts the days the tenant's window counts (e.g. without school holidays).")
     return table
 
 
-def within_days(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def _timeliness_row(code: str, label: str, cases: list[Row]) -> Row:
+    answered = [c for c in cases if c["answered_at"] is not None]
+    leads = [c["lead_time_days"] for c in answered if c["lead_time_days"] is not None]
+    return {"signal_type": code, "label": label, "cases": len(cases),
+            "answered_within": sum(1 for c in answered if c["answered_in_time"]),
+            "answered_outside": sum(1 for c in answered if not c["answered_in_time"]),
+            "open": len(cases) - len(answered),
+            "average_lead_time_days": round(sum(leads) / len(leads), 1) if leads else None}
+
+
+def within_days(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     """Share of the year's cases answered within each of the tenant's thresholds (the care company: 14 and 20
     days; by default the lengths of the tenant's windows)."""
     answered = [c["lead_time_days"] for c in cases if c["lead_time_days"] is not None]
@@ -105,7 +138,7 @@ def within_days(cases: list[Row], tenant: Tenant, today: date) -> Table:
     return table
 
 
-def monthly(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def monthly(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     """New (received) and closed cases per month, of the cases received that year."""
     new = Counter(c["received_at"].month for c in cases)
     closed = Counter(c["closed_at"].month for c in cases
@@ -125,7 +158,7 @@ def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) ->
     return table
 
 
-def repeated(cases: list[Row], tenant: Tenant, today: date) -> Table:
+def repeated(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
     """Complainants with more than one case in the year (matched on a normalised e-mail or phone)."""
     by_person: dict[str, list[str]] = defaultdict(list)
     for c in cases:
@@ -139,8 +172,9 @@ def repeated(cases: list[Row], tenant: Tenant, today: date) -> Table:
     return table
 
 
-REPORTS: dict[str, Callable[[list[Row], Tenant, date], Table]] = {
-    "channels": channels, "kinds": kinds, "qualifications": qualifications, "timeliness": timeliness,
+REPORTS: dict[str, Callable[[list[Row], Tenant, date, Kinds], Table]] = {
+    "channels": channels, "kinds": kinds, "qualifications": qualifications, "keywords": keywords,
+    "timeliness": timeliness,
     "within-days": within_days, "monthly": monthly, "open-overdue": open_overdue, "repeated": repeated,
     # open-overdue is counted by the database (see the API), the others from the year's rows
 }

@@ -162,7 +162,8 @@ class CaseWork:
             if channel == "e-mail" and not self.store.personal.open(c.complainant).get("email"):
                 raise InvalidFields([{"field": "channel", "message": "the complainant has no e-mail address",
                                       "allowed": ["post"]}])
-            c.draft_answer(text=text, channel=channel, actor=caller.actor, at=at)
+            c.draft_answer(text=text, channel=channel, actor=caller.actor, at=at,
+                           qualified=tenant.qualifies(c.signal_type))
 
         return self._act(caller, tenant, case_id, "answer-draft", command, expected_version)
 
@@ -214,8 +215,12 @@ class CaseWork:
                      expected_version: int | None = None) -> CaseRecord:
         """Sets or corrects the category; a case the rules routed is routed again by them (routing's policy)."""
         _known(tenant, category=category)
-        return self._act(caller, tenant, case_id, "category", lambda c, at: c.set_category(
-            category=category, config_version=tenant.version, actor=caller.actor, at=at), expected_version)
+
+        def set_category(case: Complaint, at: datetime) -> None:
+            _known(tenant, category=category, signal_type=case.signal_type)  # a keyword of the case's kind
+            case.set_category(category=category, config_version=tenant.version, actor=caller.actor, at=at)
+
+        return self._act(caller, tenant, case_id, "category", set_category, expected_version)
 
 
 def _known(tenant: Tenant, **values: str) -> None:

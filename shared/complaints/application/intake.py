@@ -145,8 +145,14 @@ class Intake:
         elif item.received_at.date() < tenant.import_floor:
             errors.append({"field": "received_at", "message": f"is before {tenant.import_floor}, the oldest "
                                                               f"case {tenant.name} imports"})
-        if item.answered_at and not item.qualification:
-            errors.append({"field": "qualification", "message": "an answered case needs its qualification"})
+        if item.signal_type in tenant.codes("signal_types"):
+            qualified = tenant.qualifies(item.signal_type)
+            if item.answered_at and not item.qualification and qualified:
+                errors.append({"field": "qualification",
+                               "message": f"an answered {item.signal_type} needs its qualification"})
+            elif item.qualification and not qualified:
+                errors.append({"field": "qualification",
+                               "message": f"{tenant.name} does not qualify a {item.signal_type}"})
         return errors
 
 
@@ -161,7 +167,8 @@ def _history(tenant: Tenant, item: ImportItem, actor: str):  # noqa: ANN202 - a 
                               at=item.qualified_at or item.answered_at or item.closed_at or item.received_at)
         if item.answered_at:
             complaint.answer_complainant(text=item.answer or "", channel=item.answer_channel or "post",
-                                         actor=actor, at=item.answered_at)
+                                         actor=actor, at=item.answered_at,
+                                         qualified=tenant.qualifies(item.signal_type))
         if item.closed_at:
             complaint.close(reason="imported", actor=actor, at=item.closed_at)
 

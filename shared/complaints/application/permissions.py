@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from complaints.application.callers import Caller
-from complaints.model.complaint import ALLOWED, CommandRefused, Complaint
+from complaints.model.complaint import ALLOWED, CommandRefused, Complaint, needs_qualification_first
 from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
 from complaints.model.tenants import Tenant
 from complaints.model.windows import window_for
@@ -135,6 +135,8 @@ def refusal(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> Ref
         return who
     if action not in ALLOWED[case.status]:
         return Refusal(409, f"not allowed while the case is {case.status}")
+    if needs_qualification_first(case.status, action, tenant.qualifies(case.signal_type)):
+        return Refusal(409, f"a {case.signal_type} is qualified before it is answered")
     rule = RULES.get(action)
     return rule(caller, case, tenant) if rule else None
 
@@ -205,8 +207,14 @@ def _reroute_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | 
     return None if len(tenant.teams) > 1 else Refusal(409, "the tenant has one team")
 
 
+def _qualification_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
+    return None if tenant.qualifies(case.signal_type) else Refusal(409, f"{tenant.name} does not qualify a "
+                                                                         f"{case.signal_type}")
+
+
 RULES = {"approvals": _approvals_rule, "answer": _answer_rule, "extension": _extension_rule,
-         "close-inadmissible": _close_early_rule, "category": _category_rule, "reroute": _reroute_rule}
+         "close-inadmissible": _close_early_rule, "category": _category_rule, "reroute": _reroute_rule,
+         "qualification": _qualification_rule}
 
 
 def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> None:

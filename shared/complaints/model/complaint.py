@@ -188,9 +188,11 @@ class Complaint(Aggregate):
         self.ceiling = ceiling
 
     # --- the handler's work --------------------------------------------------
-    def _require(self, command: str) -> None:
+    def _require(self, command: str, *, qualified: bool = True) -> None:
         if command not in ALLOWED[self.status]:
             raise CommandRefused(command, self.status)
+        if needs_qualification_first(self.status, command, qualified):
+            raise CommandRefused(command, self.status, f"a {self.signal_type} is qualified before it is answered")
 
     def start_investigation(self, *, actor: str, at: datetime) -> None:
         self._require("investigation")
@@ -277,8 +279,9 @@ class Complaint(Aggregate):
         self.draft = None
         self.approvals = []
 
-    def draft_answer(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
-        self._require("answer-draft")
+    def draft_answer(self, *, text: str, channel: str, actor: str, at: datetime, qualified: bool = True) -> None:
+        """`qualified`: the tenant qualifies this signal type, so the answer waits for a qualification."""
+        self._require("answer-draft", qualified=qualified)
         self._answer_drafted(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
     @event("AnswerDrafted", topic=STORED + "AnswerDrafted")
@@ -322,9 +325,10 @@ class Complaint(Aggregate):
         channel = f"via:{self.channel}" if self.via_oversight else self.draft["channel"]
         self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
-    def answer_complainant(self, *, text: str, channel: str, actor: str, at: datetime) -> None:
+    def answer_complainant(self, *, text: str, channel: str, actor: str, at: datetime,
+                           qualified: bool = True) -> None:
         """An answer recorded as it was given (historical import: no drafts or approvals then)."""
-        self._require("answer-draft")
+        self._require("answer-draft", qualified=qualified)
         self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
     @event("Answered", topic=STORED + "Answered")
@@ -409,12 +413,20 @@ def status_after(event: str, status: str) -> str:
 ALLOWED: dict[str, tuple[str, ...]] = {
     "received": ("reroute", "close-inadmissible", "category", "notes"),
     "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
-               "reroute", "close-inadmissible"),
+               "reroute", "close-inadmissible", "answer-draft"),
     "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
-                      "qualification", "extension", "reroute", "close-inadmissible"),
+                      "qualification", "extension", "reroute", "close-inadmissible", "answer-draft"),
     "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible"),
     "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute"),
     "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension"),
     "answered": ("close", "reopen", "notes"),
     "closed": ("reopen",),
 }
+# An answer is drafted from these states only for a signal type the tenant does not qualify (a question):
+# the others are qualified first.
+BEFORE_QUALIFICATION = ("routed", "investigating")
+
+
+def needs_qualification_first(status: str, action: str, qualified: bool) -> bool:
+    """Whether `action` must wait for a qualification: drafting an answer to a case of a qualified kind."""
+    return qualified and action == "answer-draft" and status in BEFORE_QUALIFICATION

@@ -45,6 +45,24 @@ class ApprovalStep(Code):
         return value
 
 
+class Category(Code):
+    """A keyword cases are counted by. A published table may group keywords under a heading (the police's
+    trefwoord over its subtrefwoorden) and count only the keywords of some signal types."""
+
+    group: str | None = Field(default=None, description="The heading this keyword is printed under, if any")
+    signal_types: tuple[str, ...] = Field(default=(), description="The signal types it is used for (none: all)")
+
+
+class PublishedTable(BaseModel):
+    """One of the tables the tenant publishes yearly: which report computes it, over which cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9-]+$", description="Its name in the API: /reports/{id}")
+    title: str = Field(description="Its caption as the tenant prints it")
+    report: Literal["channels", "kinds", "qualifications", "keywords", "timeliness", "within-days", "monthly"]
+    signal_types: tuple[str, ...] = Field(default=(), description="Only cases of these signal types (none: all)")
+
+
 class Qualification(Code):
     closes_early: bool = Field(default=False, description="Inadmissible: a handler may close the case with it at once")
 
@@ -119,7 +137,7 @@ class Tenant(BaseModel):
     case_prefix: str
     channels: list[Channel]
     signal_types: list[Code]
-    categories: list[Code] = []
+    categories: list[Category] = []
     districts: list[Code] = Field(default=[], description="Districts (the city) a case can be about")
     entities: list[Code] = Field(default=[], description="Legal entities sharing the tenant's system")
     teams: list[Code]
@@ -139,6 +157,10 @@ class Tenant(BaseModel):
                                                                     "than this; older cases come in through the import")
     import_floor: date = Field(default=date(2000, 1, 1), description="The import refuses cases received before this "
                                                                      "day (the oldest register the tenant keeps)")
+    qualified_signal_types: tuple[str, ...] | None = Field(
+        default=None, description="The signal types a handler qualifies before answering (none given: all); "
+                                  "the others are answered without a qualification")
+    tables: list[PublishedTable] = Field(default=[], description="The tables the tenant publishes yearly")
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
 
@@ -155,6 +177,14 @@ class Tenant(BaseModel):
                 unknown = set(getattr(rule, condition) or ()) - set(self.codes(vocabulary))
                 if unknown:
                     raise ValueError(f"routing.rules.{i} ({rule.id}): unknown {condition} {sorted(unknown)}")
+        kinds = set(self.codes("signal_types"))
+        for where, used in [*((f"categories.{c.code}", c.signal_types) for c in self.categories),
+                            *((f"tables.{t.id}", t.signal_types) for t in self.tables),
+                            ("qualified_signal_types", self.qualified_signal_types or ())]:
+            if unknown := set(used) - kinds:
+                raise ValueError(f"{where}: unknown signal types {sorted(unknown)}")
+        if len({t.id for t in self.tables}) != len(self.tables):
+            raise ValueError("tables: table ids must be unique")
         if len({r.id for r in self.routing.rules}) != len(self.routing.rules):
             raise ValueError("routing.rules: rule ids must be unique")
         for i, window in enumerate(self.windows):
@@ -176,7 +206,24 @@ class Tenant(BaseModel):
             value = values.get(field)
             if value is not None and value not in (allowed := self.codes(vocabulary)):
                 errors.append({"field": prefix + field, "message": f"unknown {field} {value!r}", "allowed": allowed})
+        category, kind = values.get("category"), values.get("signal_type")
+        if category in self.codes("categories") and kind in self.codes("signal_types") and \
+                category not in (fitting := [c.code for c in self.categories_for((kind,))]):
+            errors.append({"field": prefix + "category", "message": f"{category!r} is not a keyword of {kind!r}",
+                           "allowed": fitting})
         return errors
+
+    def qualifies(self, signal_type: str) -> bool:
+        """Whether cases of this signal type are qualified before they are answered."""
+        return self.qualified_signal_types is None or signal_type in self.qualified_signal_types
+
+    def categories_for(self, signal_types: tuple[str, ...]) -> list[Category]:
+        """The keywords used for any of these signal types (all keywords when none are named), in file order."""
+        return [c for c in self.categories
+                if not signal_types or not c.signal_types or set(c.signal_types) & set(signal_types)]
+
+    def table(self, table_id: str) -> PublishedTable | None:
+        return next((t for t in self.tables if t.id == table_id), None)
 
     def within_days_thresholds(self) -> list[int]:
         return self.within_days or sorted({d for w in self.windows for d in (w.days, w.extendable_to) if d})
