@@ -70,3 +70,21 @@ def test_import_needs_the_import_role(client, auth):
     _, items = demo_items()
     assert client.post(URL, headers=auth["intake"], json={"items": items[:1]}).status_code == 403
     assert client.post(URL, json={"items": items[:1]}).status_code == 401
+
+
+def test_the_import_follows_which_signal_types_the_tenant_qualifies(client, settings, store):
+    """The schools rate complaints and reports only: an answered question needs no qualification and may
+    not carry one; an answered complaint still needs its qualification."""
+    from complaints.web.auth import Credentials
+
+    key = {"X-API-Key": Credentials(store, settings).issue_key(name="register", tenant="onderwijs", role="import")}
+    answered = {"received_at": "2023-05-02T09:00:00+02:00", "answered_at": "2023-05-04T09:00:00+02:00",
+                "channel": "e-formulier", "subject": "Vraag", "text": "Wanneer is de infoavond?"}
+    items = [{"reference": "SO-1", "signal_type": "vraag", **answered},
+             {"reference": "SO-2", "signal_type": "vraag", "qualification": "gegrond", **answered},
+             {"reference": "SO-3", "signal_type": "klacht", **answered}]
+    report = client.post("/v1/tenants/onderwijs/imports", headers=key, json={"items": items}).json()
+    outcomes = {r["reference"]: (r["outcome"], [e["field"] for e in r["errors"]]) for r in report["items"]}
+    assert outcomes == {"SO-1": ("created", []), "SO-2": ("rejected", ["qualification"]),
+                        "SO-3": ("rejected", ["qualification"])}
+    assert store.get(report["items"][0]["case_id"]).status == "answered"

@@ -247,3 +247,26 @@ class TestDeadlines:
         async with scheduler_of(settings) as scheduler:
             await scheduler.follower.catch_up()
             assert await scheduler.check(TODAY.date()) == 0
+
+
+async def test_the_schools_answer_a_question_without_a_qualification_and_qualify_every_complaint(
+        client, store, settings):
+    """Which signal types are qualified is tenant data: the schools rate complaints and reports only."""
+    credentials = Credentials(store, settings)
+    handler = {"Authorization": "Bearer " + credentials.token_for(subject="jo@onderwijs", tenants=["onderwijs"],
+                                                                  roles=["handler"], team="eerste-lijn")}
+    question = await case_in(settings, store, tenant="onderwijs", channel="e-formulier", signal_type="vraag")
+    refused = post(client, question, "qualification", handler, {"qualification": "gegrond"}, tenant="onderwijs")
+    assert refused.status_code == 409 and "does not qualify a vraag" in refused.json()["detail"]
+    assert "answer-draft" in refused.json()["allowed_actions"]
+    assert "qualification" not in refused.json()["allowed_actions"]
+    drafted = post(client, question, "answer-draft", handler, {"text": "Zie website.", "channel": "post"},
+                   tenant="onderwijs")
+    assert drafted.status_code == 200, drafted.text
+    assert post(client, question, "answer", handler, tenant="onderwijs").json()["status"] == "answered"
+
+    complaint = await case_in(settings, store, tenant="onderwijs", channel="e-formulier", signal_type="klacht")
+    early = post(client, complaint, "answer-draft", handler, {"text": "x", "channel": "post"}, tenant="onderwijs")
+    assert early.status_code == 409 and "qualified before it is answered" in early.json()["detail"]
+    assert "qualification" in early.json()["allowed_actions"]
+    assert "answer-draft" not in early.json()["allowed_actions"]
