@@ -168,3 +168,103 @@ def school_cases(tenant: Tenant) -> list[dict[str, Any]]:
 def batches(items: list[dict[str, Any]], size: int = 1000) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+# --- the care company: per entity and month, themes, answered within 14 and 20 days -------------------
+
+CARE_ENTITY_MONTHS = {  # Aantal klachten en meldingen per entiteit 2023, January to December
+    "zorgbedrijf-vlaanderen": (14, 18, 12, 4, 11, 13, 5, 7, 9, 11, 15, 8),
+    "zorgbedrijf-brasschaat": (5, 3, 6, 4, 6, 10, 1, 0, 4, 2, 3, 5),
+    "zorgbedrijf-antwerpen": (158, 140, 180, 142, 144, 161, 136, 191, 169, 159, 136, 115),
+}
+CARE_TOTAL = 2007  # "Zorgbedrijf registreerde 2007 klachten en meldingen in 2023"
+CARE_THEMES = {  # Absolute aantallen van thema's, 2023 (the table leaves the other themes out)
+    "vervoer": 16, "facturatie-debiteurenbeheer": 1083, "facilities": 89, "patrimoniumbeheer": 163,
+    "planning": 82, "lde": 25,
+}
+CARE_WITHIN = {14: 36, 20: 42}  # % klachten binnen de 14 / 20 dagen opgelost, 2023 (whole per cent)
+
+
+def care_cases(tenant: Tenant) -> list[dict[str, Any]]:
+    """2,007 complaints and reports: per entity and month as the seed counts them, the six themes (the rest
+    about care or other matters, which the theme table leaves out), and answered 722 within 14 days, 121 more
+    within 20 and the rest after 30 (36 % and 42 % of 2,007)."""
+    themes = [theme for theme, count in CARE_THEMES.items() for _ in range(count)]
+    themes += ["zorg"] * 200 + ["overig"] * (CARE_TOTAL - len(themes) - 200)
+    leads = [7] * 722 + [18] * 121 + [30] * (CARE_TOTAL - 843)
+    random.Random(2).shuffle(themes)
+    random.Random(3).shuffle(leads)
+    received = [(entity, datetime(2023, month, 1 + k % 28, 9, 30, tzinfo=timezone.utc))
+                for entity, months in CARE_ENTITY_MONTHS.items()
+                for month, count in enumerate(months, start=1) for k in range(count)]
+    items = []
+    for n, ((entity, at), theme, lead) in enumerate(zip(received, themes, leads, strict=True)):
+        answered = (at + timedelta(days=lead)).isoformat()
+        items.append(_item(tenant, n, received_at=at.isoformat(), channel="webformulier", signal_type="klacht",
+                           entity=entity, category=theme, qualification="ongegrond", answered_at=answered,
+                           closed_at=answered))
+    return items
+
+
+# --- the housing company: quarters, themes with repeated complaints, channels, answered late -----------
+
+HOUSING_QUARTERS = {"Q1": (132, 23), "Q2": (122, 21), "Q3": (141, 24), "Q4": (185, 32)}  # 2023: n, %
+HOUSING_ADMISSIBLE = 580
+HOUSING_THEMES = {"technisch": (423, 24), "administratief": (107, 5), "leefbaarheid": (50, 5)}  # all, repeated
+HOUSING_NOT_ADMISSIBLE = 703  # "Onontvankelijke klachten + meldingen": 4 inadmissible complaints, 699 others
+HOUSING_TOTAL = 1283
+HOUSING_CHANNELS = {  # 2023: n, % (whole per cent; the column adds up to 100)
+    "vlaamse-ombudsdienst": (24, 4), "ombudsman": (83, 14), "huurdersbond": (25, 4), "e-mail": (165, 29),
+    "webformulier": (235, 41), "brief": (12, 2), "interne-melding": (36, 6),
+}
+HOUSING_LATE = (130, 22.4)  # "130 klachten (22,4%) werd niet tijdig beantwoord"
+
+ERRATA[("woonhaven", "kanalen", "e-mail")] = (
+    "29 % for 165 of 580 (28.4 %): the seed rounds its whole per cents so that they add up to 100, as the "
+    "report does (largest remainders up); not a misprint, but not plain rounding either")
+
+
+def housing_cases(tenant: Tenant) -> list[dict[str, Any]]:
+    """1,283 signals: 580 admissible complaints (per quarter, theme, channel; 130 answered late; 34 by a
+    complainant who had complained before that year), 4 inadmissible complaints and 699 questions and
+    reports, which the complaints team passes on unjudged."""
+    size = HOUSING_ADMISSIBLE
+    # Dates rise with the index, so a complainant's first complaint (low index) comes before the repeat.
+    starts = []
+    for q, (count, _) in enumerate(HOUSING_QUARTERS.values()):
+        starts += [(q, k, count) for k in range(count)]
+    received = [datetime(2023, 3 * q + 1, 1, 9, 30, tzinfo=timezone.utc) + timedelta(days=int(k * 88 / count))
+                for q, k, count in starts]
+    repeats = [theme for theme, (_, again) in HOUSING_THEMES.items() for _ in range(again)]
+    firsts = range(len(repeats))  # the repeaters' first complaints: technical ones in the first weeks
+    seconds = range(300, 300 + len(repeats))
+    rest = [theme for theme, (count, _) in HOUSING_THEMES.items() for _ in range(count)]
+    for theme in ["technisch"] * len(repeats) + repeats:
+        rest.remove(theme)
+    random.Random(4).shuffle(rest)
+    themes = list(rest)
+    for index in firsts:
+        themes.insert(index, "technisch")
+    for index, theme in zip(seconds, repeats):
+        themes.insert(index, theme)
+    channels = [channel for channel, (count, _) in HOUSING_CHANNELS.items() for _ in range(count)]
+    late = [True] * HOUSING_LATE[0] + [False] * (size - HOUSING_LATE[0])
+    random.Random(5).shuffle(channels)
+    random.Random(6).shuffle(late)
+    items = []
+    for n in range(size):
+        person = n if n < len(repeats) else n - 300 if 300 <= n < 300 + len(repeats) else None
+        answered = (received[n] + timedelta(days=35 if late[n] else 10)).isoformat()
+        items.append(_item(tenant, n, received_at=received[n].isoformat(), channel=channels[n],
+                           signal_type="klacht", category=themes[n], qualification="ongegrond",
+                           answered_at=answered, closed_at=answered,
+                           **({"complainant": {"name": f"Huurder {person}", "email": f"huurder{person}@example.be"}}
+                              if person is not None else {})))
+    others = [("klacht", "niet-ontvankelijk")] * 4 + [("vraag", None)] * 350 + [("melding", None)] * 349
+    for n, (signal_type, qualification) in enumerate(others, start=size):
+        at = _received(n)
+        answered = (at + timedelta(days=5)).isoformat()
+        items.append(_item(tenant, n, received_at=at.isoformat(), channel="e-mail", signal_type=signal_type,
+                           answered_at=answered, closed_at=answered,
+                           **({"qualification": qualification} if qualification else {})))
+    return items

@@ -25,7 +25,8 @@ from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
 from reporting.projection import OPEN_ONLY
 from reporting.projection import case_summaries as cases
-from reporting.reports import COUNTED_BY, REPORTS, open_overdue
+from complaints.model.tenants import PublishedTable
+from reporting.reports import COUNTED_BY, REPORTS, compute, open_overdue
 
 # People only: the tenant's handlers, managers, directors and auditors.
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
@@ -91,12 +92,12 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
-    timeliness, within-days, monthly, open-overdue, repeated; or one of the tables the tenant publishes, by
+    timeliness, within-days, monthly, quarters, entity-months, admissibility, open-overdue, repeated; or one of the tables the tenant publishes, by
     the id its file gives it (`GET /v1/tenants/{tenant}` lists them), computed by one of those over the
     signal types it counts."""
     published = tenant.table(report)
-    if report not in REPORTS and published is None:
-        allowed = sorted(REPORTS) + [t.id for t in tenant.tables]
+    if report not in (*REPORTS, "open-overdue") and published is None:
+        allowed = sorted([*REPORTS, "open-overdue"]) + [t.id for t in tenant.tables]
         raise Problem(404, "unknown-report", "No such report", f"Reports are {allowed}",
                       errors=[{"field": "report", "message": "unknown report", "allowed": allowed}])
     start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
@@ -108,12 +109,8 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
         table = open_overdue(dict(rows), tenant, today(clock))
     else:
         rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
-        if published is None:
-            table = REPORTS[report](rows, tenant, today(clock))
-        else:
-            kinds = published.signal_types
-            table = REPORTS[published.report]([r for r in rows if not kinds or r["signal_type"] in kinds],
-                                              tenant, today(clock), kinds)
+        spec = published or PublishedTable(id=report, title=report, report=report)
+        table = compute(spec, rows, tenant, today(clock))
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")

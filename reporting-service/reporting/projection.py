@@ -40,6 +40,8 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         Column("channel", String(100), nullable=False),
         Column("signal_type", String(100), nullable=False),
         Column("category", String(100)),
+        Column("entity", String(100)),
+        Column("district", String(100)),
         Column("subject", String(300), nullable=False),
         Column("status", String(30), nullable=False),
         Column("team", String(100)),
@@ -89,6 +91,7 @@ def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
         **EMPTY_ROW,
         "case_id": case_id or str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
         "channel": event.channel, "signal_type": event.signal_type, "category": event.category,
+        "entity": event.entity, "district": event.district,
         "subject": storable(event.subject), "status": status_after("Received", ""), "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
     }

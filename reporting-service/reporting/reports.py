@@ -12,16 +12,18 @@ it counts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from operator import itemgetter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from complaints.model.tenants import Code, Tenant
+from complaints.model.tenants import Code, PublishedTable, Tenant
 
 COUNTED_BY = "A case counts in the year it was received."
 Row = dict[str, Any]
-Kinds = tuple[str, ...]  # the signal types a published table counts (none: all)
+# What a report counts and prints when it is asked for by its own name: every case, every row, totals.
+ALL = PublishedTable(id="all", title="", report="kinds")
 
 
 @dataclass
@@ -35,30 +37,46 @@ def _label(codes: list[Code], code: str | None) -> str:
     return next((c.label for c in codes if c.code == code), code or "(none)")
 
 
-def _share(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 0.0
+def _share(part: int, whole: int, decimals: int = 1) -> float:
+    return round(100 * part / whole, decimals) if whole else 0.0
 
 
-def channels(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def _shares(counts: list[int], decimals: int) -> list[float]:
+    """Each count's share of their sum, rounded so that the shares add up to exactly 100 (the largest
+    remainders are rounded up), as the published tables print them: 28.4 % is printed 29 % where the
+    column would otherwise add up to 99."""
+    whole = sum(counts)
+    if not whole:
+        return [0.0] * len(counts)
+    unit = 10 ** decimals
+    exact = [100 * unit * n / whole for n in counts]
+    floors = [int(x) for x in exact]
+    for i in sorted(range(len(counts)), key=lambda i: floors[i] - exact[i])[:100 * unit - sum(floors)]:
+        floors[i] += 1
+    return [f / unit if decimals else float(f) for f in floors]
+
+
+def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     counts = Counter(c["channel"] for c in cases)
-    table = Table(["channel", "label", "cases"])
-    table.rows = [{"channel": ch.code, "label": ch.label, "cases": counts[ch.code]}
-                  for ch in tenant.channels if counts[ch.code]]
-    table.rows.append({"channel": "total", "label": "Total", "cases": len(cases)})
+    used = [ch for ch in tenant.channels if counts[ch.code]]
+    table = Table(["channel", "label", "cases", "share_pct"])
+    table.rows = [{"channel": ch.code, "label": ch.label, "cases": counts[ch.code], "share_pct": share}
+                  for ch, share in zip(used, _shares([counts[ch.code] for ch in used], spec.share_decimals))]
+    table.rows.append({"channel": "total", "label": "Total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
     return table
 
 
-def kinds(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     counts = Counter(c["signal_type"] for c in cases)
+    listed = [k for k in tenant.signal_types if not spec.signal_types or k.code in spec.signal_types]
     table = Table(["signal_type", "label", "cases", "share_pct"])
-    table.rows = [{"signal_type": k.code, "label": k.label, "cases": counts[k.code],
-                   "share_pct": _share(counts[k.code], len(cases))} for k in tenant.signal_types
-                  if not signal_types or k.code in signal_types]
+    table.rows = [{"signal_type": k.code, "label": k.label, "cases": counts[k.code], "share_pct": share}
+                  for k, share in zip(listed, _shares([counts[k.code] for k in listed], spec.share_decimals))]
     table.rows.append({"signal_type": "total", "label": "Total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
     return table
 
 
-def qualifications(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """Keyword by final qualification, with row and column totals (the police's table 3, the fire zone's):
     the qualification scheme's columns in the tenant's order, then the total. Counts the signal types the
     tenant qualifies; a column `not-qualified` appears only when some case has no qualification yet."""
@@ -67,7 +85,7 @@ def qualifications(cases: list[Row], tenant: Tenant, today: date, signal_types: 
     cells = Counter((c["category"], c["qualification"]) for c in cases)
     unqualified = ["not-qualified"] if any(c["qualification"] is None for c in cases) else []
     table = Table(["category", "label", *schemes, *unqualified, "total"])
-    for code, label in _keywords(cases, tenant, signal_types):
+    for code, label in _keywords(cases, tenant, spec.signal_types):
         row: Row = {"category": code, "label": label}
         for q in schemes:
             row[q] = cells[(code, q)]
@@ -80,19 +98,19 @@ def qualifications(cases: list[Row], tenant: Tenant, today: date, signal_types: 
     return table
 
 
-def keywords(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """Cases per keyword, each under its heading where the tenant groups them (the police's tables 4 and 5:
     trefwoord and subtrefwoord), with the total."""
     counts = Counter(c["category"] for c in cases)
     groups = {c.code: c.group for c in tenant.categories}
-    table = Table(["group", "category", "label", "cases"])
+    table = Table(["category", "group", "label", "cases"])  # keyed by the first column, as every table
     table.rows = [{"group": groups.get(code), "category": code, "label": label, "cases": counts[code]}
-                  for code, label in _keywords(cases, tenant, signal_types)]
+                  for code, label in _keywords(cases, tenant, spec.signal_types)]
     table.rows.append({"group": None, "category": "total", "label": "Total", "cases": len(cases)})
     return table
 
 
-def _keywords(cases: list[Row], tenant: Tenant, signal_types: Kinds) -> list[tuple[str | None, str]]:
+def _keywords(cases: list[Row], tenant: Tenant, signal_types: tuple[str, ...]) -> list[tuple[str | None, str]]:
     """The keywords a table prints: the tenant's for these signal types, then cases without one if any."""
     rows: list[tuple[str | None, str]] = [(c.code, c.label) for c in tenant.categories_for(signal_types)]
     listed = {code for code, _ in rows}
@@ -102,12 +120,12 @@ def _keywords(cases: list[Row], tenant: Tenant, signal_types: Kinds) -> list[tup
     return rows
 
 
-def timeliness(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """Per signal type: cases, answered within the window, outside it, average lead time (tenant's counting)."""
-    table = Table(["signal_type", "label", "cases", "answered_within", "answered_outside", "open",
-                   "average_lead_time_days"])
+    table = Table(["signal_type", "label", "cases", "answered_within", "answered_outside", "answered_outside_pct",
+                   "open", "average_lead_time_days"])
     for kind in tenant.signal_types:
-        if not signal_types or kind.code in signal_types:
+        if not spec.signal_types or kind.code in spec.signal_types:
             table.rows.append(_timeliness_row(kind.code, kind.label,
                                               [c for c in cases if c["signal_type"] == kind.code]))
     # Over every case, not from the rounded averages above.
@@ -121,12 +139,13 @@ def _timeliness_row(code: str, label: str, cases: list[Row]) -> Row:
     leads = [c["lead_time_days"] for c in answered if c["lead_time_days"] is not None]
     return {"signal_type": code, "label": label, "cases": len(cases),
             "answered_within": sum(1 for c in answered if c["answered_in_time"]),
-            "answered_outside": sum(1 for c in answered if not c["answered_in_time"]),
+            "answered_outside": (late := sum(1 for c in answered if not c["answered_in_time"])),
+            "answered_outside_pct": _share(late, len(cases)),
             "open": len(cases) - len(answered),
             "average_lead_time_days": round(sum(leads) / len(leads), 1) if leads else None}
 
 
-def within_days(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """Share of the year's cases answered within each of the tenant's thresholds (the care company: 14 and 20
     days; by default the lengths of the tenant's windows)."""
     answered = [c["lead_time_days"] for c in cases if c["lead_time_days"] is not None]
@@ -134,17 +153,68 @@ def within_days(cases: list[Row], tenant: Tenant, today: date, signal_types: Kin
     for days in tenant.within_days_thresholds():
         within = sum(1 for lead in answered if lead <= days)
         table.rows.append({"within_days": days, "cases": len(cases), "answered_within": within,
-                           "share_pct": _share(within, len(cases))})
+                           "share_pct": _share(within, len(cases), spec.share_decimals)})
     return table
 
 
-def monthly(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """New (received) and closed cases per month, of the cases received that year."""
     new = Counter(c["received_at"].month for c in cases)
     closed = Counter(c["closed_at"].month for c in cases
                      if c["closed_at"] is not None and c["closed_at"].year == c["received_at"].year)
     table = Table(["month", "new", "closed"])
     table.rows = [{"month": m, "new": new[m], "closed": closed[m]} for m in range(1, 13)]
+    return table
+
+
+def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+    """Cases received per quarter, with their shares (the housing company's table)."""
+    counts = Counter((c["received_at"].month - 1) // 3 + 1 for c in cases)
+    table = Table(["quarter", "cases", "share_pct"])
+    table.rows = [{"quarter": f"Q{q}", "cases": counts[q], "share_pct": share}
+                  for q, share in zip(range(1, 5), _shares([counts[q] for q in range(1, 5)], spec.share_decimals))]
+    table.rows.append({"quarter": "total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
+    return table
+
+
+def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+    """Cases per legal entity and month received (the care company's three entities)."""
+    cells = Counter((c["entity"], c["received_at"].month) for c in cases)
+    months = [f"m{m:02d}" for m in range(1, 13)]
+    table = Table(["entity", "label", *months, "total"])
+    for entity in tenant.entities:
+        row: Row = {"entity": entity.code, "label": entity.label}
+        row.update({month: cells[(entity.code, m)] for m, month in enumerate(months, start=1)})
+        row["total"] = sum(row[month] for month in months)
+        table.rows.append(row)
+    table.rows.append({"entity": "total", "label": "Total",
+                       **{column: sum(r[column] for r in table.rows) for column in table.columns[2:]}})
+    return table
+
+
+def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+    """Admissible complaints per keyword, with those repeated (the complainant complained before that year);
+    then all that was admissible, what was not (complaints closed as inadmissible, and the signal types the
+    tenant does not judge: questions and reports), and the total (the housing company's table)."""
+    complaints = sorted((c for c in cases if tenant.qualifies(c["signal_type"])
+                         and not tenant.closes_early(c["qualification"] or "")), key=itemgetter("received_at"))
+    seen: set[str] = set()
+    repeated: Counter[str | None] = Counter()
+    for c in complaints:
+        if c["complainant_key"] in seen:
+            repeated[c["category"]] += 1
+        if c["complainant_key"]:
+            seen.add(c["complainant_key"])
+    counts = Counter(c["category"] for c in complaints)
+    table = Table(["category", "label", "cases", "repeated"])
+    table.rows = [{"category": code, "label": label, "cases": counts[code], "repeated": repeated[code]}
+                  for code, label in _keywords(complaints, tenant, spec.signal_types)]
+    table.rows += [
+        {"category": "admissible", "label": "Admissible complaints", "cases": len(complaints),
+         "repeated": sum(repeated.values())},
+        {"category": "not-admissible", "label": "Inadmissible complaints, questions and reports",
+         "cases": len(cases) - len(complaints), "repeated": None},
+        {"category": "total", "label": "Total", "cases": len(cases), "repeated": None}]
     return table
 
 
@@ -158,7 +228,7 @@ def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) ->
     return table
 
 
-def repeated(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = ()) -> Table:
+def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
     """Complainants with more than one case in the year (matched on a normalised e-mail or phone)."""
     by_person: dict[str, list[str]] = defaultdict(list)
     for c in cases:
@@ -172,9 +242,25 @@ def repeated(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds 
     return table
 
 
-REPORTS: dict[str, Callable[[list[Row], Tenant, date, Kinds], Table]] = {
+Report = Callable[[list[Row], Tenant, date, PublishedTable], Table]
+REPORTS: dict[str, Report] = {
     "channels": channels, "kinds": kinds, "qualifications": qualifications, "keywords": keywords,
-    "timeliness": timeliness,
-    "within-days": within_days, "monthly": monthly, "open-overdue": open_overdue, "repeated": repeated,
-    # open-overdue is counted by the database (see the API), the others from the year's rows
+    "timeliness": timeliness, "within-days": within_days, "monthly": monthly, "quarters": quarters,
+    "entity-months": entity_months, "admissibility": admissibility, "repeated": repeated,
 }
+# Besides these, open-overdue is counted by the database (see the API).
+
+
+def compute(spec: PublishedTable, cases: list[Row], tenant: Tenant, today: date) -> Table:
+    """The report `spec` names over the cases it counts, printed with the rows and totals it prints."""
+    counted = [c for c in cases if (not spec.signal_types or c["signal_type"] in spec.signal_types)
+               and not (spec.admissible_only and tenant.closes_early(c["qualification"] or ""))]
+    table = REPORTS[spec.report](counted, tenant, today, spec)
+    key = table.columns[0]
+    if spec.rows:
+        table.rows = [row for row in table.rows if row[key] in spec.rows or row[key] == "total"]
+    if not spec.totals:
+        table.rows = [row for row in table.rows if row[key] != "total"]
+        table.columns = [column for column in table.columns if column != "total"]
+        table.rows = [{k: v for k, v in row.items() if k != "total"} for row in table.rows]
+    return table

@@ -160,3 +160,73 @@ def test_schools_signals_per_kind_as_shares(schools: Published):
     rows = rows_by(schools.table("onderwijs", "signalen"), "signal_type")
     assert {k: round(rows[k]["share_pct"]) for k in seed.SCHOOLS_SHARES} == seed.SCHOOLS_SHARES
     assert rows["total"]["cases"] == seed.SCHOOLS_TIMELINESS_TOTAL[0]
+
+
+# --- the care company --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def care(published: Published) -> Published:
+    published.load("zorgbedrijf", seed.care_cases(T["zorgbedrijf"]))
+    return published
+
+
+def test_care_cases_per_entity_and_month(care: Published):
+    table = care.table("zorgbedrijf", "per-entiteit")
+    months = [f"m{m:02d}" for m in range(1, 13)]
+    assert table["columns"] == ["entity", "label", *months], "no total column: the seed prints none"
+    assert {r["entity"]: tuple(r[m] for m in months) for r in table["rows"]} == seed.CARE_ENTITY_MONTHS
+    assert [r["entity"] for r in table["rows"]] == list(seed.CARE_ENTITY_MONTHS)
+
+
+def test_care_new_cases_per_month(care: Published):
+    new = [r["new"] for r in care.table("zorgbedrijf", "per-maand")["rows"]]
+    assert new == [sum(months[m] for months in seed.CARE_ENTITY_MONTHS.values()) for m in range(12)]
+    assert sum(new) == seed.CARE_TOTAL
+
+
+def test_care_themes_only_the_six_the_seed_prints(care: Published):
+    table = care.table("zorgbedrijf", "themas")
+    assert [(r["category"], r["cases"]) for r in table["rows"]] == list(seed.CARE_THEMES.items())
+
+
+def test_care_answered_within_14_and_20_days(care: Published):
+    rows = care.table("zorgbedrijf", "binnen-14-en-20-dagen")["rows"]
+    assert {r["within_days"]: r["share_pct"] for r in rows} == seed.CARE_WITHIN
+    assert {r["cases"] for r in rows} == {seed.CARE_TOTAL}
+
+
+# --- the housing company -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def housing(published: Published) -> Published:
+    published.load("woonhaven", seed.housing_cases(T["woonhaven"]))
+    return published
+
+
+def test_housing_admissible_complaints_per_quarter(housing: Published):
+    rows = rows_by(housing.table("woonhaven", "per-kwartaal"), "quarter")
+    assert {q: (rows[q]["cases"], rows[q]["share_pct"]) for q in seed.HOUSING_QUARTERS} == seed.HOUSING_QUARTERS
+    assert rows["total"]["cases"] == seed.HOUSING_ADMISSIBLE
+
+
+def test_housing_themes_with_repeated_complaints_and_what_was_not_admissible(housing: Published):
+    table = housing.table("woonhaven", "per-thema")
+    assert [r["category"] for r in table["rows"]] == [*seed.HOUSING_THEMES, "admissible", "not-admissible", "total"]
+    rows = rows_by(table, "category")
+    assert {t: (rows[t]["cases"], rows[t]["repeated"]) for t in seed.HOUSING_THEMES} == seed.HOUSING_THEMES
+    assert (rows["admissible"]["cases"], rows["admissible"]["repeated"]) == (seed.HOUSING_ADMISSIBLE, 34)
+    assert rows["not-admissible"]["cases"] == seed.HOUSING_NOT_ADMISSIBLE
+    assert rows["total"]["cases"] == seed.HOUSING_TOTAL
+
+
+def test_housing_admissible_complaints_per_channel_in_whole_per_cents_adding_up_to_100(housing: Published):
+    table = housing.table("woonhaven", "kanalen")
+    assert [r["channel"] for r in table["rows"]] == [*seed.HOUSING_CHANNELS, "total"]
+    rows = rows_by(table, "channel")
+    assert {c: (rows[c]["cases"], rows[c]["share_pct"]) for c in seed.HOUSING_CHANNELS} == seed.HOUSING_CHANNELS
+
+
+def test_housing_share_answered_late(housing: Published):
+    rows = rows_by(housing.table("woonhaven", "tijdigheid"), "signal_type")
+    assert (rows["klacht"]["answered_outside"], rows["klacht"]["answered_outside_pct"]) == seed.HOUSING_LATE
+    assert rows["total"]["cases"] == seed.HOUSING_ADMISSIBLE

@@ -59,8 +59,14 @@ class PublishedTable(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=r"^[a-z0-9-]+$", description="Its name in the API: /reports/{id}")
     title: str = Field(description="Its caption as the tenant prints it")
-    report: Literal["channels", "kinds", "qualifications", "keywords", "timeliness", "within-days", "monthly"]
+    report: Literal["channels", "kinds", "qualifications", "keywords", "timeliness", "within-days", "monthly",
+                    "quarters", "entity-months", "admissibility", "repeated"]
     signal_types: tuple[str, ...] = Field(default=(), description="Only cases of these signal types (none: all)")
+    admissible_only: bool = Field(default=False, description="Leave out the cases closed as inadmissible")
+    rows: tuple[str, ...] = Field(default=(), description="The rows it prints, by code (none: every row)")
+    totals: bool = Field(default=True, description="Whether it prints a total row and column")
+    share_decimals: int = Field(default=1, ge=0, le=3, description="Decimals of its percentages (whole per "
+                                                                   "cent: 0); shares of a whole add up to 100")
 
 
 class Qualification(Code):
