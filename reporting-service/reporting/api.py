@@ -112,8 +112,10 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
             table = REPORTS[report](rows, tenant, today(clock))
         else:
             kinds = published.signal_types
+            # A table over a channel group sets its cases against the tenant's contact figures of that year.
+            scope = {"year": year, "channel_group": published.channel_group} if published.channel_group else {}
             table = REPORTS[published.report]([r for r in rows if not kinds or r["signal_type"] in kinds],
-                                              tenant, today(clock), kinds)
+                                              tenant, today(clock), kinds, **scope)
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from complaints.model.tenants import Code, Tenant
@@ -172,9 +173,78 @@ def repeated(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds 
     return table
 
 
+def relative_to_contacts(cases: list[Row], tenant: Tenant, today: date, signal_types: Kinds = (), *,
+                         year: int | None = None, channel_group: str | None = None) -> Table:
+    """Per team: the contacts it handled over a channel group per half-year (the tenant's own figures), its
+    share of all those contacts, its cases over the group's channels per half-year received, and those cases
+    per 100 contacts (the city's 2.2 Click and 2.3 Call). Rows come in the order the tenant lists the year's
+    figures (each published table its own), then teams with cases but no figure in the tenant's order; the
+    total row is counted from every case and figure, not from the rounded rows. Without a channel group every
+    group counts; without a year, the cases' year."""
+    groups = {g.code: g for g in tenant.channel_groups if channel_group in (None, g.code)}
+    group_of = {channel: g.code for g in groups.values() for channel in g.channels}
+    year = year or next((c["received_at"].year for c in cases), None)
+    cases = [c for c in cases if c["channel"] in group_of]
+    halves = {f"{year}-H1": "h1", f"{year}-H2": "h2"}
+    volumes, recorded = _contact_figures(tenant, set(groups), set(halves))
+    everyone = sum(sum(counts.values()) for counts in volumes.values())
+    figured = {period for _, period in recorded}
+
+    def half(case: Row) -> str:
+        return f"{year}-H{1 if case['received_at'].month <= 6 else 2}"
+
+    def row(team: str | None, label: str, counts: Counter[str], of_team: list[Row]) -> Row:
+        received = Counter(half(c) for c in of_team)
+        # Cases of a half-year the tenant has no contact figure for cannot be set against contacts.
+        measured = sum(1 for c in of_team if (group_of[c["channel"]], half(c)) in recorded)
+        contacts = sum(counts.values())
+        return {"team": team, "label": label,
+                **{f"contacts_{h}": counts[p] if p in figured else None for p, h in halves.items()},
+                "contacts": contacts, "share_pct": _percent(contacts, everyone),
+                **{f"cases_{h}": received[p] for p, h in halves.items()},
+                "cases": len(of_team), "relative_pct": _percent(measured, contacts)}
+
+    by_team: dict[str | None, list[Row]] = defaultdict(list)
+    for case in cases:
+        by_team[case["team"]].append(case)
+    position = {t.code: i for i, t in enumerate(tenant.teams)}
+    unlisted = sorted(set(by_team) - set(volumes), key=lambda t: (position.get(t, len(position)), t or ""))
+    table = Table(["team", "label", "contacts_h1", "contacts_h2", "contacts", "share_pct", "cases_h1", "cases_h2",
+                   "cases", "relative_pct"])
+    table.rows = [row(team, _label(tenant.teams, team), volumes[team], by_team[team])
+                  for team in [*volumes, *unlisted]]
+    table.rows.append(row("total", "Total", sum(volumes.values(), Counter()), cases))
+    table.notes.append("Contacts are the tenant's own figures per half-year; a half-year it has none for shows "
+                       "none, and its cases are left out of the relative %.")
+    return table
+
+
+def _contact_figures(tenant: Tenant, groups: set[str], periods: set[str]
+                     ) -> tuple[dict[str | None, Counter[str]], set[tuple[str, str]]]:
+    """The tenant's contact figures of these groups and half-years per team, in the order it lists them, and
+    the (group, half-year)s it has figures for."""
+    volumes: dict[str | None, Counter[str]] = defaultdict(Counter)
+    recorded: set[tuple[str, str]] = set()
+    for volume in tenant.contact_volumes:
+        for period, contacts in volume.contacts.items():
+            if volume.group in groups and period in periods:
+                volumes[volume.team][period] += contacts
+                recorded.add((volume.group, period))
+    return volumes, recorded
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """Part per 100 of whole to two decimals, a half rounded up as printed tables round (round() would round
+    0.125 to even, 0.12)."""
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
 REPORTS: dict[str, Callable[[list[Row], Tenant, date, Kinds], Table]] = {
     "channels": channels, "kinds": kinds, "qualifications": qualifications, "keywords": keywords,
     "timeliness": timeliness,
     "within-days": within_days, "monthly": monthly, "open-overdue": open_overdue, "repeated": repeated,
     # open-overdue is counted by the database (see the API), the others from the year's rows
 }
+REPORTS["relative-to-contacts"] = relative_to_contacts  # the tenant's contact figures beside the cases
