@@ -92,7 +92,8 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
-    timeliness, within-days, monthly, quarters, entity-months, admissibility, open-overdue, repeated; or one of the tables the tenant publishes, by
+    timeliness, within-days, monthly, quarters, entity-months, admissibility, relative-to-contacts, open-overdue,
+    repeated; or one of the tables the tenant publishes, by
     the id its file gives it (`GET /v1/tenants/{tenant}` lists them), computed by one of those over the
     signal types it counts."""
     published = tenant.table(report)
@@ -110,7 +111,7 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
     else:
         rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
         spec = published or PublishedTable(id=report, title=report, report=report)
-        table = compute(spec, rows, tenant, today(clock))
+        table = compute(spec, rows, tenant, today(clock), year)
     if "text/csv" in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")

@@ -16,6 +16,7 @@ from operator import itemgetter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from complaints.model.tenants import Code, PublishedTable, Tenant
@@ -56,7 +57,7 @@ def _shares(counts: list[int], decimals: int) -> list[float]:
     return [f / unit if decimals else float(f) for f in floors]
 
 
-def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     counts = Counter(c["channel"] for c in cases)
     used = [ch for ch in tenant.channels if counts[ch.code]]
     table = Table(["channel", "label", "cases", "share_pct"])
@@ -66,7 +67,7 @@ def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     return table
 
 
-def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     counts = Counter(c["signal_type"] for c in cases)
     listed = [k for k in tenant.signal_types if not spec.signal_types or k.code in spec.signal_types]
     table = Table(["signal_type", "label", "cases", "share_pct"])
@@ -76,7 +77,7 @@ def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = 
     return table
 
 
-def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Keyword by final qualification, with row and column totals (the police's table 3, the fire zone's):
     the qualification scheme's columns in the tenant's order, then the total. Counts the signal types the
     tenant qualifies; a column `not-qualified` appears only when some case has no qualification yet."""
@@ -98,7 +99,7 @@ def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: Publishe
     return table
 
 
-def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Cases per keyword, each under its heading where the tenant groups them (the police's tables 4 and 5:
     trefwoord and subtrefwoord), with the total."""
     counts = Counter(c["category"] for c in cases)
@@ -120,7 +121,7 @@ def _keywords(cases: list[Row], tenant: Tenant, signal_types: tuple[str, ...]) -
     return rows
 
 
-def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Per signal type: cases, answered within the window, outside it, average lead time (tenant's counting)."""
     table = Table(["signal_type", "label", "cases", "answered_within", "answered_outside", "answered_outside_pct",
                    "open", "average_lead_time_days"])
@@ -145,7 +146,7 @@ def _timeliness_row(code: str, label: str, cases: list[Row]) -> Row:
             "average_lead_time_days": round(sum(leads) / len(leads), 1) if leads else None}
 
 
-def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Share of the year's cases answered within each of the tenant's thresholds (the care company: 14 and 20
     days; by default the lengths of the tenant's windows)."""
     answered = [c["lead_time_days"] for c in cases if c["lead_time_days"] is not None]
@@ -157,7 +158,7 @@ def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTa
     return table
 
 
-def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """New (received) and closed cases per month, of the cases received that year."""
     new = Counter(c["received_at"].month for c in cases)
     closed = Counter(c["closed_at"].month for c in cases
@@ -167,7 +168,7 @@ def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable 
     return table
 
 
-def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Cases received per quarter, with their shares (the housing company's table)."""
     counts = Counter((c["received_at"].month - 1) // 3 + 1 for c in cases)
     table = Table(["quarter", "cases", "share_pct"])
@@ -177,7 +178,7 @@ def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     return table
 
 
-def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Cases per legal entity and month received (the care company's three entities)."""
     cells = Counter((c["entity"], c["received_at"].month) for c in cases)
     months = [f"m{m:02d}" for m in range(1, 13)]
@@ -192,7 +193,7 @@ def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: Published
     return table
 
 
-def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Admissible complaints per keyword, with those repeated (the complainant complained before that year);
     then all that was admissible, what was not (complaints closed as inadmissible, and the signal types the
     tenant does not judge: questions and reports), and the total (the housing company's table)."""
@@ -228,7 +229,7 @@ def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) ->
     return table
 
 
-def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL) -> Table:
+def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
     """Complainants with more than one case in the year (matched on a normalised e-mail or phone)."""
     by_person: dict[str, list[str]] = defaultdict(list)
     for c in cases:
@@ -242,20 +243,89 @@ def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     return table
 
 
-Report = Callable[[list[Row], Tenant, date, PublishedTable], Table]
+def relative_to_contacts(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL,
+                         year: int | None = None) -> Table:
+    """Per team: the contacts it handled over a channel group per half-year (the tenant's own figures), its
+    share of all those contacts, its cases over the group's channels per half-year received, and those cases
+    per 100 contacts (the city's 2.2 Click and 2.3 Call). Rows come in the order the tenant lists the year's
+    figures (each published table its own), then teams with cases but no figure in the tenant's order; the
+    total row is counted from every case and figure, not from the rounded rows. Without a channel group every
+    group counts; without a year, the cases' year."""
+    groups = {g.code: g for g in tenant.channel_groups if spec.channel_group in (None, g.code)}
+    group_of = {channel: g.code for g in groups.values() for channel in g.channels}
+    year = year or next((c["received_at"].year for c in cases), None)
+    cases = [c for c in cases if c["channel"] in group_of]
+    halves = {f"{year}-H1": "h1", f"{year}-H2": "h2"}
+    volumes, recorded = _contact_figures(tenant, set(groups), set(halves))
+    everyone = sum(sum(counts.values()) for counts in volumes.values())
+    figured = {period for _, period in recorded}
+
+    def half(case: Row) -> str:
+        return f"{year}-H{1 if case['received_at'].month <= 6 else 2}"
+
+    def row(team: str | None, label: str, counts: Counter[str], of_team: list[Row]) -> Row:
+        received = Counter(half(c) for c in of_team)
+        # Cases of a half-year the tenant has no contact figure for cannot be set against contacts.
+        measured = sum(1 for c in of_team if (group_of[c["channel"]], half(c)) in recorded)
+        contacts = sum(counts.values())
+        return {"team": team, "label": label,
+                **{f"contacts_{h}": counts[p] if p in figured else None for p, h in halves.items()},
+                "contacts": contacts, "share_pct": _percent(contacts, everyone),
+                **{f"cases_{h}": received[p] for p, h in halves.items()},
+                "cases": len(of_team), "relative_pct": _percent(measured, contacts)}
+
+    by_team: dict[str | None, list[Row]] = defaultdict(list)
+    for case in cases:
+        by_team[case["team"]].append(case)
+    position = {t.code: i for i, t in enumerate(tenant.teams)}
+    unlisted = sorted(set(by_team) - set(volumes), key=lambda t: (position.get(t, len(position)), t or ""))
+    table = Table(["team", "label", "contacts_h1", "contacts_h2", "contacts", "share_pct", "cases_h1", "cases_h2",
+                   "cases", "relative_pct"])
+    table.rows = [row(team, _label(tenant.teams, team), volumes[team], by_team[team])
+                  for team in [*volumes, *unlisted]]
+    table.rows.append(row("total", "Total", sum(volumes.values(), Counter()), cases))
+    table.notes.append("Contacts are the tenant's own figures per half-year; a half-year it has none for shows "
+                       "none, and its cases are left out of the relative %.")
+    return table
+
+
+def _contact_figures(tenant: Tenant, groups: set[str], periods: set[str]
+                     ) -> tuple[dict[str | None, Counter[str]], set[tuple[str, str]]]:
+    """The tenant's contact figures of these groups and half-years per team, in the order it lists them, and
+    the (group, half-year)s it has figures for."""
+    volumes: dict[str | None, Counter[str]] = defaultdict(Counter)
+    recorded: set[tuple[str, str]] = set()
+    for volume in tenant.contact_volumes:
+        for period, contacts in volume.contacts.items():
+            if volume.group in groups and period in periods:
+                volumes[volume.team][period] += contacts
+                recorded.add((volume.group, period))
+    return volumes, recorded
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """Part per 100 of whole to two decimals, a half rounded up as printed tables round (round() would round
+    0.125 to even, 0.12)."""
+    if not whole:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+Report = Callable[[list[Row], Tenant, date, PublishedTable, int | None], Table]
 REPORTS: dict[str, Report] = {
     "channels": channels, "kinds": kinds, "qualifications": qualifications, "keywords": keywords,
     "timeliness": timeliness, "within-days": within_days, "monthly": monthly, "quarters": quarters,
     "entity-months": entity_months, "admissibility": admissibility, "repeated": repeated,
+    "relative-to-contacts": relative_to_contacts,  # the tenant's contact figures beside the cases
 }
 # Besides these, open-overdue is counted by the database (see the API).
 
 
-def compute(spec: PublishedTable, cases: list[Row], tenant: Tenant, today: date) -> Table:
-    """The report `spec` names over the cases it counts, printed with the rows and totals it prints."""
+def compute(spec: PublishedTable, cases: list[Row], tenant: Tenant, today: date, year: int | None = None) -> Table:
+    """The report `spec` names over the year's cases it counts, printed with the rows and totals it prints."""
     counted = [c for c in cases if (not spec.signal_types or c["signal_type"] in spec.signal_types)
                and not (spec.admissible_only and tenant.closes_early(c["qualification"] or ""))]
-    table = REPORTS[spec.report](counted, tenant, today, spec)
+    table = REPORTS[spec.report](counted, tenant, today, spec, year)
     key = table.columns[0]
     if spec.rows:
         table.rows = [row for row in table.rows if row[key] in spec.rows or row[key] == "total"]

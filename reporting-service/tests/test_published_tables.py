@@ -6,75 +6,22 @@ once, in batches of 1,000, and every table of that tenant is read from the runni
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from complaints.adapters.store import Complaints
 from complaints.model.tenants import load_tenants
-from complaints.settings import Settings
-from complaints.web.auth import Credentials
-from conftest import settings_for
-from intake.app import build as intake_app
-from reporting.app import build as reporting_app
+from tests.published import Published, running
 
 from tests import seed001 as seed
 
 T = load_tenants()
 
 
-class Published:
-    """The module's running intake and reporting, and a manager's view of each tenant's reports."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.store = Complaints(settings)
-        self.credentials = Credentials(self.store, settings)
-        self.intake = TestClient(intake_app(settings)).__enter__()
-        self.reporting = TestClient(reporting_app(settings)).__enter__()
-        self.imported: set[str] = set()
-
-    def close(self) -> None:
-        self.reporting.__exit__(None, None, None)
-        self.intake.__exit__(None, None, None)
-        self.store.close()
-
-    def manager(self, tenant: str) -> dict[str, str]:
-        token = self.credentials.token_for(subject=f"manager@{tenant}", tenants=[tenant], roles=["manager"])
-        return {"Authorization": f"Bearer {token}"}
-
-    def load(self, tenant: str, items: list[dict[str, Any]]) -> None:
-        """Imports the tenant's case set once, then waits for the projection to hold all of it."""
-        if tenant in self.imported:
-            return
-        key = {"X-API-Key": self.credentials.issue_key(name="register", tenant=tenant, role="import")}
-        for batch in seed.batches(items):
-            answer = self.intake.post(f"/v1/tenants/{tenant}/imports", headers=key, json={"items": batch})
-            assert answer.status_code == 200, answer.text
-            assert answer.json()["created"] == len(batch), [i for i in answer.json()["items"] if i["errors"]][:3]
-        wiring = self.reporting.app.state.wiring
-        deadline = time.monotonic() + 300
-        while wiring.worker.position < (self.store.recorder.max_notification_id() or 0):
-            assert time.monotonic() < deadline, "the projection did not catch up"
-            time.sleep(0.2)
-        self.imported.add(tenant)
-
-    def table(self, tenant: str, report: str, year: int = 2023) -> dict[str, Any]:
-        answer = self.reporting.get(f"/v1/tenants/{tenant}/reports/{report}", params={"year": year},
-                                    headers=self.manager(tenant))
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-
 @pytest.fixture(scope="module")
 def published(postgres, broker) -> Iterator[Published]:
-    name = f"p{os.getpid()}_published"
-    running = Published(settings_for(postgres.create_database(name), broker))
-    yield running
-    running.close()
+    yield from running(postgres, broker, "published")
 
 
 def rows_by(table: dict[str, Any], key: str) -> dict[Any, dict[str, Any]]:

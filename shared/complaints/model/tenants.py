@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, StringConstraints, ValidationError,
+                      field_validator, model_validator)
 
 from complaints.model.roles import PERSON_ROLES
 
@@ -60,13 +61,37 @@ class PublishedTable(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9-]+$", description="Its name in the API: /reports/{id}")
     title: str = Field(description="Its caption as the tenant prints it")
     report: Literal["channels", "kinds", "qualifications", "keywords", "timeliness", "within-days", "monthly",
-                    "quarters", "entity-months", "admissibility", "repeated"]
+                    "quarters", "entity-months", "admissibility", "repeated",
+                    "relative-to-contacts"]
     signal_types: tuple[str, ...] = Field(default=(), description="Only cases of these signal types (none: all)")
     admissible_only: bool = Field(default=False, description="Leave out the cases closed as inadmissible")
     rows: tuple[str, ...] = Field(default=(), description="The rows it prints, by code (none: every row)")
     totals: bool = Field(default=True, description="Whether it prints a total row and column")
     share_decimals: int = Field(default=1, ge=0, le=3, description="Decimals of its percentages (whole per "
                                                                    "cent: 0); shares of a whole add up to 100")
+    channel_group: str | None = Field(default=None, description="relative-to-contacts: the channel group whose "
+                                                                "cases and contact volumes it counts")
+
+
+class ChannelGroup(Code):
+    """Channels the tenant counts its contacts over together (the city: Click, its digital contacts; Call,
+    the calls its contact centre answers), so that complaints can be set against the contacts."""
+
+    channels: tuple[str, ...] = Field(min_length=1)
+
+
+HalfYear = Annotated[str, StringConstraints(pattern=r"^\d{4}-H[12]$")]  # 2023-H1: January to June
+
+
+class ContactVolume(BaseModel):
+    """How many contacts one team handled over one channel group, per half-year: the tenant's own figures
+    (from its CRM or call centre), not counted by this system. A half-year a group has no figure for at all
+    is not recorded; once it has one, a team without a figure there had none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    group: str
+    team: str
+    contacts: dict[HalfYear, NonNegativeInt] = Field(min_length=1)
 
 
 class Qualification(Code):
@@ -142,11 +167,16 @@ class Tenant(BaseModel):
     version: str
     case_prefix: str
     channels: list[Channel]
+    channel_groups: list[ChannelGroup] = Field(default=[], description="Channels counted together against "
+                                                                       "contact volumes")
     signal_types: list[Code]
     categories: list[Category] = []
     districts: list[Code] = Field(default=[], description="Districts (the city) a case can be about")
     entities: list[Code] = Field(default=[], description="Legal entities sharing the tenant's system")
     teams: list[Code]
+    contact_volumes: list[ContactVolume] = Field(default=[], description="Contacts per team, channel group and "
+                                                                         "half-year, in the order the tenant "
+                                                                         "prints them")
     qualifications: list[Qualification] = Field(min_length=1, description="The final qualification scheme")
     routing: Routing
     windows: list[Window]
@@ -199,6 +229,31 @@ class Tenant(BaseModel):
                 raise ValueError(f"windows.{i}: {longest} days is beyond the ceiling of {self.ceiling_days} days")
             if window.extendable_to is not None and window.extendable_to <= window.days:
                 raise ValueError(f"windows.{i}.extendable_to must be more than its {window.days} days")
+        return self
+
+    @model_validator(mode="after")
+    def _volumes_refer_to_codes(self) -> "Tenant":
+        grouped = [ch for g in self.channel_groups for ch in g.channels]
+        if unknown := set(grouped) - set(self.codes("channels")):
+            raise ValueError(f"channel_groups: unknown channels {sorted(unknown)}")
+        if len(grouped) != len(set(grouped)):  # a case must count against one group's contacts only
+            raise ValueError("channel_groups: a channel belongs to one group at most")
+        groups, teams = self.codes("channel_groups"), self.codes("teams")
+        seen: set[tuple[str, str, str]] = set()
+        for i, volume in enumerate(self.contact_volumes):
+            if volume.group not in groups:
+                raise ValueError(f"contact_volumes.{i}: unknown channel group {volume.group!r}; groups are {groups}")
+            if volume.team not in teams:
+                raise ValueError(f"contact_volumes.{i}: unknown team {volume.team!r}")
+            for period in volume.contacts:
+                if (key := (volume.group, volume.team, period)) in seen:
+                    raise ValueError(f"contact_volumes.{i}: {volume.team} has a second figure for {period}")
+                seen.add(key)
+        for table in self.tables:
+            if table.channel_group is not None and (table.channel_group not in groups
+                                                    or table.report != "relative-to-contacts"):
+                raise ValueError(f"tables.{table.id}: channel group {table.channel_group!r} is not one of {groups}, "
+                                 "or its report does not count contacts")
         return self
 
     def codes(self, vocabulary: str) -> list[str]:
