@@ -16,7 +16,7 @@ from complaints.application.callers import Caller
 from complaints.application.intake import Complainant
 from complaints.model.deduplication import IdempotencyKeyReused, Submission
 from complaints.web.auth import require
-from complaints.web.deps import CasesDep, IntakeDep, TenantDep
+from complaints.web.deps import CasesDep, IfMatch, IntakeDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
 from complaints.web.views import CaseStatus, CaseView
 
@@ -164,3 +164,38 @@ def read(caller: Annotated[Caller, Depends(require("read-case"))], tenant: Tenan
     events. Another tenant's case is a 404."""
     record = cases.read(caller, tenant, case_id, as_of=as_of, version=version)
     return CaseView.of(record) if caller.kind == "person" else CaseStatus.of(record.case)
+
+
+class Transfer(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "to": "stad", "channel": "e-mail", "signal_type": "klacht", "category": "parkeren",
+        "reason": "Gaat over een parkeervergunning van de stad, niet over de politie"}]})
+    to: str = Field(description="The organisation it belongs to (a tenant id)")
+    channel: str = Field(description="How it reached the target, in the target's channel codes")
+    signal_type: str = Field(description="The target's signal type for it")
+    category: str | None = Field(default=None, description="The target's category, if known")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Transferred(BaseModel):
+    case: CaseView = Field(description="This organisation's case, closed as transferred, with `transferred_to`")
+    transferred_to: dict[str, Any]
+
+
+@router.post("/v1/tenants/{tenant}/complaints/{case_id}/transfer", response_model=Transferred,
+             tags=["complaints"], responses=ERRORS)
+def transfer(caller: Annotated[Caller, Depends(require("work-cases"))], tenant: TenantDep, case_id: UUID,
+             body: Transfer, cases: CasesDep, version: IfMatch, request: Request) -> Transferred:
+    """Transfers a complaint that belongs to another organisation (the police zone's complaint about a city
+    service, or the reverse): closed here as `Transferred`, a new case there in its own codes, linking back,
+    dated from the first receipt where the target's rules say its window runs from then, the complainant
+    sealed again under the target's own keys (each side's erasure is its own). The complainant keeps using
+    this case's number: it is the new case's reference."""
+    tenants = request.app.state.tenants
+    if body.to not in tenants:
+        raise invalid_fields([{"field": "to", "message": "unknown organisation", "allowed": sorted(tenants)}])
+    target = tenants[body.to]
+    record, moved = cases.transfer(caller, tenant, case_id, target, channel=body.channel,
+                                   signal_type=body.signal_type, category=body.category, reason=body.reason,
+                                   expected_version=version)
+    return Transferred(case=CaseView.of(record), transferred_to=record.case.transferred_to or {})

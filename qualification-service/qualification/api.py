@@ -8,17 +8,18 @@ it and when is the permission policy's to say: 403 for who, 409 for the state
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaints.application.callers import Caller
 from complaints.web.auth import require
 from complaints.web.deps import CasesDep, IfMatch, TenantDep
 from complaints.web.problems import documented
-from complaints.web.views import CaseView
+from complaints.web.views import CaseView, FollowUpAction
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/complaints/{case_id}", tags=["handler workflow"])
 WorkerDep = Annotated[Caller, Depends(require("work-cases"))]
@@ -141,3 +142,39 @@ def close(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Closing, ca
 def reopen(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Reason, cases: CasesDep,
            version: IfMatch) -> CaseView:
     return CaseView.of(cases.reopen(caller, tenant, case_id, body.reason, version))
+
+
+class NewAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "improvement", "what": "Bodycam aanzetten bij elke interventie", "team": "klantenmanagement",
+        "due_on": "2024-03-31"}]})
+    kind: Literal["follow-up", "improvement"] = Field(description="follow-up: an extra action on this case; "
+                                                                  "improvement: a pain point it showed")
+    what: str = Field(min_length=1, max_length=2000)
+    team: str = Field(description="The team that owns it (a team code of the tenant)")
+    due_on: date | None = None
+
+
+class Done(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=2000, description="What was done")
+
+
+@router.post("/actions", status_code=201, response_model=FollowUpAction, responses=ERRORS)
+def add_action(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: NewAction, cases: CasesDep,
+               version: IfMatch, response: Response) -> FollowUpAction:
+    """Records a follow-up action (the fire zone's extra acties) or an improvement action (verbeterpunt)
+    owned by a team, in any state of the case, a closed one's too. Its team sees it in `GET …/actions`."""
+    case, number = cases.add_action(caller, tenant, case_id, kind=body.kind, what=body.what, team=body.team,
+                                    due_on=body.due_on, expected_version=version)
+    response.headers["Location"] = f"/v1/tenants/{tenant.id}/complaints/{case_id}/actions/{number}"
+    return FollowUpAction.of(case, number)
+
+
+@router.post("/actions/{number}/done", response_model=FollowUpAction, responses=ERRORS)
+def complete_action(caller: WorkerDep, tenant: TenantDep, case_id: UUID, number: str, body: Done,
+                    cases: CasesDep, version: IfMatch) -> FollowUpAction:
+    """Marks an action done: by a handler of its own team (who need not own the case) or whoever may act
+    on the case."""
+    case = cases.complete_action(caller, tenant, case_id, number, body.outcome, version)
+    return FollowUpAction.of(case, number)

@@ -34,7 +34,7 @@ UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # Every event that can change a case's due date or whether it is still open.
 TOPICS = tuple(get_topic(getattr(Complaint, name)) for name in (
     "ClockStarted", "InformationRequested", "InformationReceived", "WindowExtended", "Answered", "Closed",
-    "Reopened", "DeadlineApproaching", "DeadlineBreached"))
+    "Transferred", "Reopened", "DeadlineApproaching", "DeadlineBreached"))
 
 
 class Deadline(Base):

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from datetime import date, datetime, timezone
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,8 +25,12 @@ from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
 from reporting.projection import OPEN_ONLY
 from reporting.projection import case_summaries as cases
+from reporting.projection import follow_up_actions as actions
 from complaints.model.tenants import PublishedTable
-from reporting.reports import COUNTED_BY, REPORTS, compute, open_overdue
+from reporting.reports import COUNTED_BY, REPORTS, compute, follow_up, open_overdue
+
+# Reports counted by queries of their own rather than from the year's case rows.
+OWN_QUERIES = ("open-overdue", "actions")
 
 # People only: the tenant's handlers, managers, directors and auditors.
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
@@ -93,17 +97,23 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
     timeliness, within-days, monthly, quarters, entity-months, admissibility, relative-to-contacts, open-overdue,
-    repeated; or one of the tables the tenant publishes, by
+    repeated, actions (follow-up and improvement actions added that year, per team and category); or one of the tables the tenant publishes, by
     the id its file gives it (`GET /v1/tenants/{tenant}` lists them), computed by one of those over the
     signal types it counts."""
     published = tenant.table(report)
-    if report not in (*REPORTS, "open-overdue") and published is None:
-        allowed = sorted([*REPORTS, "open-overdue"]) + [t.id for t in tenant.tables]
+    if report not in (*REPORTS, *OWN_QUERIES) and published is None:
+        allowed = sorted([*REPORTS, *OWN_QUERIES]) + [t.id for t in tenant.tables]
         raise Problem(404, "unknown-report", "No such report", f"Reports are {allowed}",
                       errors=[{"field": "report", "message": "unknown report", "allowed": allowed}])
     start, end = datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
     of_year = (cases.c.tenant == tenant.id, cases.c.received_at >= start, cases.c.received_at < end)
-    if report == "open-overdue":  # asked every day on the largest tables: counted by the database
+    if report == "actions":  # counted from the actions added that year, with their case's category
+        added = (actions.c.tenant == tenant.id, actions.c.added_at >= start, actions.c.added_at < end)
+        rows = [dict(r) for r in (await session.execute(
+            select(actions, cases.c.category).join(cases, cases.c.case_id == actions.c.case_id).where(*added)
+        )).mappings().all()]
+        table = follow_up(rows, tenant, today(clock))
+    elif report == "open-overdue":  # asked every day on the largest tables: counted by the database
         rows = (await session.execute(
             select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today(clock))
             .group_by(cases.c.team))).all()
@@ -172,6 +182,49 @@ async def queue(
         key = [(last["due_date"] or FAR).isoformat(), last["case_number"]]
         next_cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
     return Queue(items=items, next_cursor=next_cursor)
+
+
+class OpenAction(BaseModel):
+    case_id: UUID
+    case_number: str
+    category: str | None
+    number: str
+    kind: str
+    what: str
+    team: str
+    due_on: date | None
+    overdue: bool
+    added_at: datetime
+    done_at: datetime | None
+    outcome: str | None
+
+
+class Actions(BaseModel):
+    items: list[OpenAction]
+
+
+@router.get("/actions", response_model=Actions)
+async def follow_up_actions(
+    caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, session: SessionDep, clock: ClockDep,
+    team: str | None = None,
+    state: Annotated[Literal["open", "done", "all"], Query(description="open: not done yet")] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> Actions:
+    """Follow-up and improvement actions per team, the earliest due first (none last). Handlers see their own
+    team's actions, on whichever case; managers, directors and auditors any team's."""
+    team = permissions.queue_team(caller, team)
+    query = (select(actions, cases.c.case_number, cases.c.category)
+             .join(cases, cases.c.case_id == actions.c.case_id).where(actions.c.tenant == tenant.id))
+    if team is not None:
+        query = query.where(actions.c.team == team)
+    if state != "all":
+        query = query.where(actions.c.done_at.is_(None) if state == "open" else actions.c.done_at.is_not(None))
+    order = (func.coalesce(actions.c.due_on, literal(FAR)), cases.c.case_number, actions.c.number)
+    rows = (await session.execute(query.order_by(*order).limit(limit))).mappings().all()
+    now = today(clock)
+    return Actions(items=[OpenAction(**{k: v for k, v in r.items() if k in OpenAction.model_fields},
+                                     overdue=r["done_at"] is None and r["due_on"] is not None and r["due_on"] < now)
+                          for r in rows])
 
 
 @router.get("/cases/{case_id}", response_model=ProjectedCase)

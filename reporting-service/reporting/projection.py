@@ -7,6 +7,10 @@ the complainant's normalised e-mail or phone (for repeated complaints; no
 personal data is kept here). `events_applied` equals the case stream's version
 when no event was applied twice. The table can be built under another name
 (a rebuild) and swapped in.
+
+Beside it, `follow_up_actions` holds each case's follow-up and improvement
+actions (one row per action), written in the same transaction as the case's
+row; a rebuild leaves it be (it rebuilds the case rows only).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, delete, insert,
-                        select, text, update)
+from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, delete,
+                        insert, select, text, update)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.schema import CreateTable
 
@@ -68,6 +72,21 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
 
 
 case_summaries = summaries_table(Base.metadata)
+follow_up_actions = Table(
+    "follow_up_actions", Base.metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("number", String(10), primary_key=True),
+    Column("tenant", String(50), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("team", String(100), nullable=False),
+    Column("due_on", Date),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("outcome", Text),
+    Index("ix_follow_up_actions_tenant_team", "tenant", "team", "done_at"),
+)
+ACTION_EVENTS = ("ActionAdded", "ActionDone")
 COLUMNS = tuple(column.name for column in case_summaries.columns)
 EMPTY_ROW = dict.fromkeys(COLUMNS)
 
@@ -115,7 +134,7 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
             new["lead_time_days"] = lead_time(tenant, signal_type=row["signal_type"],
                                               received=row["received_at"].date(), answered=answered)
         new["answered_in_time"] = row["due_date"] is not None and answered <= row["due_date"]
-    if kind == "Closed":
+    if kind in ("Closed", "Transferred"):
         new["closed_at"] = event.occurred_at
     if kind == "Reopened":
         new.update(answered_at=None, closed_at=None, lead_time_days=None, answered_in_time=None)
@@ -162,6 +181,22 @@ class CaseProjection(SqlProjection):
             elif case_id in rows:
                 rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
         await self._write(session, replaced=known & rows.keys(), rows=list(rows.values()))
+        await self._actions(session, [event for _, kind, event in keyed if kind in ACTION_EVENTS])
+
+    async def _actions(self, session: AsyncSession, events: list[Any]) -> None:
+        """Keeps `follow_up_actions` (the live projection only: a rebuild does not touch it)."""
+        if self.table is not case_summaries:
+            return
+        for event in events:
+            if type(event).__name__ == "ActionAdded":
+                await session.execute(insert(follow_up_actions).values(
+                    case_id=str(event.originator_id), number=event.number, tenant=event.tenant, kind=event.kind,
+                    what=storable(event.what), team=event.team, due_on=event.due_on, added_at=event.occurred_at))
+            else:
+                await session.execute(update(follow_up_actions).where(
+                    follow_up_actions.c.case_id == str(event.originator_id),
+                    follow_up_actions.c.number == event.number).values(done_at=event.occurred_at,
+                                                                       outcome=storable(event.outcome)))
 
     async def _read(self, session: AsyncSession, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -197,6 +232,8 @@ class CaseProjection(SqlProjection):
         if kind == "Received":
             await session.execute(insert(self.table).values(**received_row(event)))
             return
+        if kind in ACTION_EVENTS:
+            await self._actions(session, [event])
         key = self.table.c.case_id == str(event.originator_id)
         row = (await session.execute(select(self.table).where(key))).mappings().first()
         if row is not None:

@@ -219,6 +219,31 @@ def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: Published
     return table
 
 
+def follow_up(actions: list[Row], tenant: Tenant, today: date) -> Table:
+    """Follow-up and improvement actions added in the year, per owning team and their case's category: how
+    many, how many done, how many still open and past their due date (the city's rule 9: pain points and
+    improvement actions; the fire zone's extra acties)."""
+    cells: dict[tuple[str, str | None], Counter[str]] = defaultdict(Counter)
+    for action in actions:
+        cell = cells[(action["team"], action["category"])]
+        cell[action["kind"]] += 1
+        cell["done" if action["done_at"] else "open"] += 1
+        cell["overdue"] += action["done_at"] is None and action["due_on"] is not None and action["due_on"] < today
+    teams = {t.code: i for i, t in enumerate(tenant.teams)}
+    categories = {c.code: i for i, c in enumerate(tenant.categories)}
+    columns = ["follow-up", "improvement", "done", "open", "overdue"]
+    table = Table(["team", "category", "label", "actions", *columns])
+    for team, category in sorted(cells, key=lambda k: (teams.get(k[0], len(teams)),
+                                                       categories.get(k[1], len(categories)) if k[1] else -1)):
+        cell = cells[(team, category)]
+        table.rows.append({"team": team, "category": category, "label": _label(tenant.teams, team),
+                           "actions": cell["follow-up"] + cell["improvement"], **{c: cell[c] for c in columns}})
+    table.rows.append({"team": "total", "category": None, "label": "Total", "actions": len(actions),
+                       **{c: sum(r[c] for r in table.rows) for c in columns}})
+    table.notes.append(f"Actions added in the year; open and overdue as of {today.isoformat()}.")
+    return table
+
+
 def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) -> Table:
     """Open cases past their due date today, per team (`overdue`: the counts per team, from the database)."""
     table = Table(["team", "label", "overdue"])

@@ -63,3 +63,25 @@ def test_replaying_the_events_rebuilds_the_same_case():
     for event in events:
         replayed = event.mutate(replayed)
     assert replayed.__dict__ == complaint.__dict__
+
+
+def test_actions_are_numbered_recorded_in_any_state_even_closed_and_completed_once():
+    complaint = received()
+    complaint.route(team="communicatie", rule_id="default", config_version="2023.1", actor="r", at=AT)
+    complaint.qualify(qualification="ongegrond", config_version="2023.1", actor="h", at=AT)
+    complaint.answer_complainant(text="Antwoord", channel="e-mail", actor="h", at=AT)
+    complaint.close(reason="answered", actor="h", at=AT)
+    first = complaint.add_action(kind="follow-up", what="Alarm nakijken", team="preventie",
+                                 due_on=date(2023, 4, 1), actor="h", at=AT)
+    second = complaint.add_action(kind="improvement", what="Wachttijd meten", team="communicatie", due_on=None,
+                                  actor="h", at=AT)
+    assert (first, second, complaint.status) == ("1", "2", "closed")
+    complaint.complete_action(number="1", outcome="Hersteld", actor="p", at=AT)
+    with pytest.raises(CommandRefused, match="done already"):
+        complaint.complete_action(number="1", outcome="again", actor="p", at=AT)
+    with pytest.raises(CommandRefused, match="no action 3"):
+        complaint.complete_action(number="3", outcome="x", actor="p", at=AT)
+    replayed = None
+    for event in complaint.collect_events():
+        replayed = event.mutate(replayed)
+    assert replayed.actions["1"]["outcome"] == "Hersteld" and replayed.actions["2"]["done_at"] is None

@@ -103,28 +103,29 @@ def test_who_may_not_act_is_refused_for_who_they_are_in_every_state(who, state):
 
 # --- what each caller is offered -------------------------------------------------------------------------
 ROUTED = ["investigation", "notes", "information-requests", "category", "extension", "qualification",
-          "close-inadmissible"]  # one team: no reroute
-DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft"]
+          "close-inadmissible", "transfer", "actions"]  # one team: no reroute
+DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft", "actions"]
 
 
 @pytest.mark.parametrize(("who", "state", "expected"), [
     ("author", "received", []),  # not routed yet: for managers
-    ("manager", "received", ["notes", "category", "close-inadmissible"]),
+    ("manager", "received", ["notes", "category", "close-inadmissible", "transfer", "actions"]),
     ("author", "routed", ROUTED),
     ("manager", "routed", ROUTED),
     ("director", "routed", []),  # a director gives an approval step, nothing else
-    ("author", "awaiting-information", ["notes", "information-received", "extension", "close-inadmissible"]),
+    ("author", "awaiting-information", ["notes", "information-received", "extension", "close-inadmissible",
+                                        "transfer", "actions"]),
     ("author", "drafted", DRAFTED_WORK),  # a handler approves nothing here; the answer awaits approval
     ("colleague", "drafted", DRAFTED_WORK),
-    ("manager", "drafted", [*DRAFTED_WORK[:3], "answer-draft", "approvals"]),
+    ("manager", "drafted", [*DRAFTED_WORK, "approvals"]),
     ("director", "drafted", []),  # the first step is the manager's
     ("manager", "approved-once", DRAFTED_WORK),  # one step per person
     ("second-manager", "approved-once", DRAFTED_WORK),  # the second step is the director's
     ("director", "approved-once", ["approvals"]),
     ("author", "approved", [*DRAFTED_WORK, "answer"]),  # only now may the answer be sent
     ("director", "approved", []),
-    ("author", "answered", ["notes", "close", "reopen"]),
-    ("manager", "closed", ["reopen"]),
+    ("author", "answered", ["notes", "close", "reopen", "actions"]),
+    ("manager", "closed", ["reopen", "actions"]),  # an action may follow up on a closed case
 ])
 def test_the_care_company_offers_each_caller_exactly_their_next_actions(who, state, expected):
     assert sorted(names(ZB_PEOPLE[who], case_of(upto=state))) == sorted(expected)
@@ -133,7 +134,8 @@ def test_the_care_company_offers_each_caller_exactly_their_next_actions(who, sta
 def test_the_fire_zone_needs_no_approval_and_extends_no_window():
     handler = person("jo", "handler", "brandweer", "communicatie")
     drafted = case_of(BZA, team="communicatie", upto="drafted")
-    assert sorted(names(handler, drafted, BZA)) == sorted(["notes", "qualification", "answer-draft", "answer"])
+    assert sorted(names(handler, drafted, BZA)) == sorted(["notes", "qualification", "answer-draft", "answer",
+                                                           "actions"])
     routed = case_of(BZA, team="communicatie")
     assert "extension" not in names(handler, routed, BZA) and "reroute" in names(handler, routed, BZA)
 

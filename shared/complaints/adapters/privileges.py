@@ -40,7 +40,8 @@ PRIVILEGES: dict[str, dict[str, str]] = {
     "qualification": {**STORE_WRITER, TRACKING: KEEP, "deadline_index": KEEP, "projection_tracking": KEEP,
                       "skipped_events": KEEP, **SCHEMA_VERSION},
     # Reads the store only; writes its own projection.
-    "reporting": {EVENTS: READ, CHAIN: READ, SNAPSHOTS: READ, KEYS: READ, "case_summaries": KEEP, "projection_tracking": KEEP,
+    "reporting": {EVENTS: READ, CHAIN: READ, SNAPSHOTS: READ, KEYS: READ, "case_summaries": KEEP,
+                  "follow_up_actions": KEEP, "projection_tracking": KEEP,
                   "skipped_events": KEEP, **SCHEMA_VERSION},
 }
 

@@ -33,7 +33,7 @@ from complaints.model import audit, case_numbers, deduplication, erasures, syste
 from complaints.model.case_numbers import CaseNumbers
 from complaints.model.deduplication import IdempotencyKey, IdempotencyKeyReused, SenderReference, Submission
 from complaints.model.complaint import CaseNotFound, Complaint, StaleVersion
-from complaints.adapters.personal import PersonalData
+from complaints.adapters.personal import ERASED, PersonalData
 from complaints.adapters.retries import at_start, for_a_request
 from complaints.application.clock import Clock, SystemClock
 from complaints.adapters.schema import one_at_a_time
@@ -182,6 +182,41 @@ class Complaints(EventSourcedProjection[UUID]):
                 self._counters[(tenant.id, year)] = numbers
                 return complaint, True
         raise AssertionError("unreachable")
+
+    def transfer(self, source: Tenant, case_id: UUID, target: Tenant, *, decide: Callable[[Complaint], None],
+                 received_at: datetime, actor: str, at: datetime, reason: str, **fields: Any,
+                 ) -> tuple[Complaint, Complaint]:
+        """Moves a case to another organisation in one save: the new case there (the next number of the
+        target's year, linking back, the complainant sealed again under the target's own keys) and
+        `Transferred` on the source. `decide` checks, on the source as it is now, that this may happen.
+        A conflict on the source (someone acted on it meanwhile) is a StaleVersion; on the numbers, a retry."""
+        year = received_at.year
+        for _ in range(20):
+            with self._numbering:
+                case = self.case(source.id, case_id)
+                decide(case)
+                numbers = self._counters.pop((target.id, year), None) or self._counter(target, year)
+                complainant = self.personal.open(case.complainant)
+                moved = Complaint(
+                    tenant=target.id, actor=actor, occurred_at=received_at, config_version=target.version,
+                    case_number=numbers.issue(), sender_reference=case.case_number,
+                    complainant=None if complainant in ({}, ERASED) else
+                    self.personal.seal(target.id, complainant),
+                    transferred_from={"tenant": source.id, "case_id": str(case.id), "case_number": case.case_number},
+                    subject=case.subject, text=case.text, attachments=case.attachments,
+                    via_oversight=target.is_oversight(fields["channel"]), **fields)
+                version = case.version
+                case.transfer(to_tenant=target.id, to_case_id=str(moved.id), to_case_number=moved.case_number,
+                              reason=reason, actor=actor, at=at)
+                try:
+                    self.save(numbers, moved, case)
+                except IntegrityError:
+                    if self.case(source.id, case_id).version != version:
+                        raise StaleVersion(version, None) from None
+                    continue  # another process took the number: read the counter again
+                self._counters[(target.id, year)] = numbers
+                return case, moved
+        raise AssertionError("twenty conflicts on the case numbers in a row")
 
     def _counter(self, tenant: Tenant, year: int) -> CaseNumbers:
         try:

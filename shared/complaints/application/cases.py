@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from complaints.application.clock import Clock
 from complaints.application.errors import InvalidFields, VersionNotFound
 from complaints.application.permissions import Action
 from complaints.model.audit import ReadLog
-from complaints.model.complaint import CommandRefused, Complaint
+from complaints.model.complaint import CommandRefused, Complaint, StaleVersion
 from complaints.model.tenants import Tenant
 from complaints.model.windows import WindowRuleBroken, extended, paused, window_for
 
@@ -99,6 +99,27 @@ class CaseWork:
 
         case = self.store.change(tenant.id, case_id, decided, expected_version=expected_version)
         return self.record(caller, tenant, case)
+
+    def add_action(self, caller: Caller, tenant: Tenant, case_id: UUID, *, kind: str, what: str, team: str,
+                   due_on: date | None, expected_version: int | None = None) -> tuple[Complaint, str]:
+        """Records a follow-up or improvement action a team owns; returns the case and the action's number."""
+        _known(tenant, team=team)
+        numbers: list[str] = []
+        record = self._act(caller, tenant, case_id, "actions", lambda c, at: numbers.append(c.add_action(
+            kind=kind, what=what, team=team, due_on=due_on, actor=caller.actor, at=at)), expected_version)
+        return record.case, numbers[0]
+
+    def complete_action(self, caller: Caller, tenant: Tenant, case_id: UUID, number: str, outcome: str,
+                        expected_version: int | None = None) -> Complaint:
+        """Marks an action done, by its owning team or whoever may act on the case. Returns the case (not a
+        record: the owning team may not be allowed to read the case itself)."""
+        at = self.clock.now()
+
+        def decided(case: Complaint) -> None:
+            permissions.ensure_may_complete(caller, case, number)
+            case.complete_action(number=number, outcome=outcome, actor=caller.actor, at=at)
+
+        return self.store.change(tenant.id, case_id, decided, expected_version=expected_version)
 
     def start_investigation(self, caller: Caller, tenant: Tenant, case_id: UUID,
                             expected_version: int | None = None) -> CaseRecord:
@@ -210,6 +231,29 @@ class CaseWork:
         return self._act(caller, tenant, case_id, "close-inadmissible", lambda c, at: c.close_early(
             qualification=qualification, reason=reason, forward_to=forward_to, config_version=tenant.version,
             actor=caller.actor, at=at), expected_version)
+
+    def transfer(self, caller: Caller, source: Tenant, case_id: UUID, target: Tenant, *, channel: str,
+                 signal_type: str, category: str | None, reason: str,
+                 expected_version: int | None = None) -> tuple[CaseRecord, Complaint]:
+        """Transfers a case that belongs to another organisation: closed here (`Transferred`), a new case there
+        in the target's own codes, linking back, dated from the first receipt where the target's rules say
+        its window runs from then. Returns the source case as the caller sees it, and the new case."""
+        if target.id == source.id:
+            raise InvalidFields([{"field": "to", "message": "a transfer goes to another organisation"}])
+        _known(target, channel=channel, signal_type=signal_type, **({"category": category} if category else {}))
+        at = self.clock.now()
+
+        def decide(case: Complaint) -> None:
+            if expected_version is not None and case.version != expected_version:
+                raise StaleVersion(expected_version, case.version)
+            permissions.authorize(caller, "transfer", case, source)
+
+        first = self.store.case(source.id, case_id).received_at
+        case, moved = self.store.transfer(
+            source, case_id, target, decide=decide, actor=caller.actor, at=at, reason=reason,
+            received_at=first if target.transfer_window_from == "first-receipt" else at,
+            channel=channel, signal_type=signal_type, category=category)
+        return self.record(caller, source, case), moved
 
     def set_category(self, caller: Caller, tenant: Tenant, case_id: UUID, category: str,
                      expected_version: int | None = None) -> CaseRecord:

@@ -28,7 +28,7 @@ CASE_ACTIONS: dict[str, str] = {
     "investigation": "POST", "notes": "POST", "information-requests": "POST", "information-received": "POST",
     "staff-hearings": "POST", "mediation": "POST", "category": "PUT", "extension": "POST",
     "qualification": "POST", "answer-draft": "POST", "approvals": "POST", "answer": "POST", "close": "POST",
-    "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST",
+    "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST", "transfer": "POST", "actions": "POST",
 }
 
 # Actions on a tenant rather than a case, and the roles that may take them.
@@ -148,6 +148,20 @@ def _worker_refusal(caller: Caller, case: Complaint) -> Refusal | None:
     if "manager" in caller.roles or read_refusal(caller, team=case.team, received_by=case.received_by) is None:
         return None
     return Refusal(403, f"only team {case.team!r} or a manager may act on this case")
+
+
+def completion_refusal(caller: Caller, case: Complaint, number: str) -> Refusal | None:
+    """A follow-up action is completed by a handler of the team that owns it (who need not own the case), or
+    by whoever may act on the case."""
+    action = case.actions.get(number)
+    if action and caller.kind == "person" and "handler" in caller.roles and caller.team == action["team"]:
+        return None
+    return _worker_refusal(caller, case)
+
+
+def ensure_may_complete(caller: Caller, case: Complaint, number: str) -> None:
+    if (found := completion_refusal(caller, case, number)) is not None:
+        raise Forbidden(found.reason)
 
 
 def _approver_refusal(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:

@@ -83,6 +83,7 @@ class Complaint(Aggregate):
         district: str | None = None,
         entity: str | None = None,
         via_oversight: bool = False,
+        transferred_from: dict[str, Any] | None = None,
     ) -> None:
         self.tenant = tenant
         self.received_by = actor  # the calling system (or importer) that sent it: it may read the case
@@ -99,6 +100,9 @@ class Complaint(Aggregate):
         self.entity = entity
         # Came via an ombudsman or oversight body: the answer goes back that way too.
         self.via_oversight = via_oversight
+        # Transferred here by another organisation: its tenant, case id and number (the complainant's reference).
+        self.transferred_from = transferred_from
+        self.transferred_to: dict[str, Any] | None = None
         self.received_at = occurred_at
         self.status = status_after("Received", "")
         self.team: str | None = None
@@ -121,6 +125,8 @@ class Complaint(Aggregate):
         self.draft: dict[str, Any] | None = None
         self.approvals: list[dict[str, Any]] = []
         self.deadline_events: list[str] = []
+        # Follow-up actions (the fire zone's extra acties) and improvement actions (verbeterpunten), by number.
+        self.actions: dict[str, dict[str, Any]] = {}
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -209,6 +215,33 @@ class Complaint(Aggregate):
     @event("NoteAdded", topic=STORED + "NoteAdded")
     def _note_added(self, tenant: str, actor: str, occurred_at: datetime, text: str) -> None:
         self.notes.append({"text": text, "by": actor, "at": occurred_at.isoformat()})
+
+    def add_action(self, *, kind: str, what: str, team: str, due_on: date | None, actor: str,
+                   at: datetime) -> str:
+        """A follow-up or improvement action a team owns, numbered within the case; returns its number."""
+        self._require("actions")
+        number = str(len(self.actions) + 1)
+        self._action_added(tenant=self.tenant, actor=actor, occurred_at=at, number=number, kind=kind, what=what,
+                           team=team, due_on=due_on)
+        return number
+
+    @event("ActionAdded", topic=STORED + "ActionAdded")
+    def _action_added(self, tenant: str, actor: str, occurred_at: datetime, number: str, kind: str, what: str,
+                      team: str, due_on: date | None) -> None:
+        self.actions[number] = {"number": number, "kind": kind, "what": what, "team": team, "due_on": due_on,
+                                "added_by": actor, "added_at": occurred_at, "done_at": None, "done_by": None,
+                                "outcome": None}
+
+    def complete_action(self, *, number: str, outcome: str, actor: str, at: datetime) -> None:
+        if number not in self.actions:
+            raise CommandRefused("complete", self.status, f"the case has no action {number}")
+        if self.actions[number]["done_at"] is not None:
+            raise CommandRefused("complete", self.status, f"action {number} is done already")
+        self._action_done(tenant=self.tenant, actor=actor, occurred_at=at, number=number, outcome=outcome)
+
+    @event("ActionDone", topic=STORED + "ActionDone")
+    def _action_done(self, tenant: str, actor: str, occurred_at: datetime, number: str, outcome: str) -> None:
+        self.actions[number] = {**self.actions[number], "done_at": occurred_at, "done_by": actor, "outcome": outcome}
 
     def request_information(self, *, question: str, pauses_clock: bool, actor: str, at: datetime) -> None:
         self._require("information-requests")
@@ -350,6 +383,21 @@ class Complaint(Aggregate):
         self.forwarded_to = forwarded_to
         self.closed_at = occurred_at
 
+    def transfer(self, *, to_tenant: str, to_case_id: str, to_case_number: str, reason: str, actor: str,
+                 at: datetime) -> None:
+        """Belongs to another organisation: closed here, with the case it became there (saved together)."""
+        self._require("transfer")
+        self._transferred(tenant=self.tenant, actor=actor, occurred_at=at, to_tenant=to_tenant,
+                          to_case_id=to_case_id, to_case_number=to_case_number, reason=reason)
+
+    @event("Transferred", topic=STORED + "Transferred")
+    def _transferred(self, tenant: str, actor: str, occurred_at: datetime, to_tenant: str, to_case_id: str,
+                     to_case_number: str, reason: str) -> None:
+        self.status = status_after("Transferred", self.status)
+        self.forwarded_to = to_tenant
+        self.transferred_to = {"tenant": to_tenant, "case_id": to_case_id, "case_number": to_case_number}
+        self.closed_at = occurred_at
+
     def reopen(self, *, reason: str, actor: str, at: datetime) -> None:
         self._require("reopen")
         self._reopened(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason)
@@ -396,7 +444,7 @@ STATUS_AFTER: dict[str, str] = {
     "Received": "received", "Routed": "routed", "InvestigationStarted": "investigating",
     "InformationRequested": "awaiting-information", "InformationReceived": "investigating",
     "Qualified": "qualified", "AnswerDrafted": "drafted", "Answered": "answered", "Closed": "closed",
-    "Reopened": "investigating",
+    "Reopened": "investigating", "Transferred": "closed",
 }
 OPEN_STATES = ("received", "routed", "investigating", "awaiting-information", "qualified", "drafted")
 
@@ -411,16 +459,19 @@ def status_after(event: str, status: str) -> str:
 # The actions each state allows, named as the paths that give them (`…/complaints/{id}/{action}`);
 # who may take them is the application's permission policy.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "received": ("reroute", "close-inadmissible", "category", "notes"),
+    "received": ("reroute", "close-inadmissible", "transfer", "category", "notes", "actions"),
     "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
-               "reroute", "close-inadmissible", "answer-draft"),
+               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions"),
     "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
-                      "qualification", "extension", "reroute", "close-inadmissible", "answer-draft"),
-    "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible"),
-    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute"),
-    "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension"),
-    "answered": ("close", "reopen", "notes"),
-    "closed": ("reopen",),
+                      "qualification", "extension", "reroute", "close-inadmissible", "transfer", "answer-draft",
+                      "actions"),
+    "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible",
+                             "transfer", "actions"),
+    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions"),
+    "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension", "actions"),
+    "answered": ("close", "reopen", "notes", "actions"),
+    # Actions follow up or improve on what a case showed: recorded in every state, a closed case's too.
+    "closed": ("reopen", "actions"),
 }
 # An answer is drafted from these states only for a signal type the tenant does not qualify (a question):
 # the others are qualified first.

@@ -197,6 +197,9 @@ class Tenant(BaseModel):
         default=None, description="The signal types a handler qualifies before answering (none given: all); "
                                   "the others are answered without a qualification")
     tables: list[PublishedTable] = Field(default=[], description="The tables the tenant publishes yearly")
+    transfer_window_from: Literal["first-receipt", "transfer"] = Field(
+        default="transfer", description="A case transferred here from another organisation: whether its window "
+                                        "runs from the first receipt there or from the transfer")
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
 

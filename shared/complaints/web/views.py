@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -18,6 +18,27 @@ class ActionLink(BaseModel):
     name: str = Field(examples=["answer-draft"])
     method: str = Field(examples=["POST"])
     href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
+
+
+class FollowUpAction(BaseModel):
+    """A follow-up action (extra actie) or an improvement action (verbeterpunt) on a case, owned by a team."""
+
+    case_id: UUID
+    case_number: str
+    number: str = Field(description="Its number within the case: …/actions/{number}/done completes it")
+    kind: Literal["follow-up", "improvement"]
+    what: str
+    team: str
+    due_on: date | None
+    added_by: str
+    added_at: datetime
+    done_by: str | None
+    done_at: datetime | None
+    outcome: str | None
+
+    @classmethod
+    def of(cls, case: Complaint, number: str) -> FollowUpAction:
+        return cls(case_id=case.id, case_number=case.case_number, **case.actions[number])
 
 
 class CaseView(BaseModel):
@@ -58,14 +79,19 @@ class CaseView(BaseModel):
     answered_at: datetime | None
     closed_at: datetime | None
     forwarded_to: str | None
+    transferred_from: dict[str, Any] | None = Field(description="The organisation, case id and number it was "
+                                                                "transferred from (the complainant's reference)")
+    transferred_to: dict[str, Any] | None = Field(description="The organisation, case id and number it went to")
     deadline_events: list[str]
+    actions: list[FollowUpAction] = Field(description="Follow-up and improvement actions, by number")
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseView:
         case = record.case
-        own = ("case_id", "allowed_actions", "next_approval_step", "complainant")
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions")
         fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
+                   actions=[FollowUpAction.of(case, number) for number in case.actions],
                    allowed_actions=[ActionLink(name=a.name, method=a.method, href=a.href)
                                     for a in record.allowed_actions], **fields)
 
