@@ -278,6 +278,12 @@ STUCK = 0.03
 MIX = {"stad": 0.45, "politiezone": 0.15, "zorgbedrijf": 0.15, "woonhaven": 0.15, "onderwijs": 0.08, "brandweer": 0.02}
 
 
+# The case summaries' columns the bench fills, named: later migrations add columns (at the table's end).
+FILLED = ("case_id", "tenant", "case_number", "channel", "signal_type", "category", "subject", "status", "team",
+          "qualification", "received_at", "due_date", "answered_at", "closed_at", "lead_time_days",
+          "answered_in_time", "complainant_key", "events_applied")
+
+
 async def _fill_read_model(settings: Settings, cases: int) -> None:
     from complaints.adapters.readmodel import create_engine, migrate
 
@@ -297,10 +303,10 @@ async def _fill_read_model(settings: Settings, cases: int) -> None:
                      tenant.signal_types[0].code, None, "Bench", status, random.choice(tenant.teams).code, None,
                      received, (received + timedelta(days=30)).date(), None, None, None, None, None, 3))
         if len(rows) == 50_000:
-            await conn.copy_records_to_table("case_summaries", records=rows)
+            await conn.copy_records_to_table("case_summaries", records=rows, columns=FILLED)
             rows = []
     if rows:
-        await conn.copy_records_to_table("case_summaries", records=rows)
+        await conn.copy_records_to_table("case_summaries", records=rows, columns=FILLED)
     # What autovacuum does to a table after a bulk insert: statistics and the visibility map (index-only scans).
     await conn.execute("VACUUM (ANALYZE) case_summaries")
     await conn.close()
