@@ -124,7 +124,7 @@ def main() -> int:
         key = credentials["api_keys"]["brandweer"]["intake"]
         print(f"Try: curl -H 'X-API-Key: {key}' {stack.url('intake')}/v1/tenants/brandweer")
         print("A process that exits is started again (restarts are printed here and logged in launcher.log).")
-        print("Logs in .data/logs/. Ctrl-C stops everything.", flush=True)
+        print(f"Logs in {DATA / 'logs'}/. Ctrl-C stops everything.", flush=True)
         stopping.wait()
     except KeyboardInterrupt:
         pass
