@@ -97,9 +97,9 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
     timeliness, within-days, monthly, quarters, entity-months, admissibility, relative-to-contacts, open-overdue,
-    repeated, actions (follow-up and improvement actions added that year, per team and category); or one of the tables the tenant publishes, by
-    the id its file gives it (`GET /v1/tenants/{tenant}` lists them), computed by one of those over the
-    signal types it counts."""
+    repeated, actions (follow-up and improvement actions added that year, per team and category); or one
+    of the tables the tenant publishes, by the id its file gives it (`GET /v1/tenants/{tenant}` lists them),
+    computed by one of those over the signal types it counts."""
     published = tenant.table(report)
     if report not in (*REPORTS, *OWN_QUERIES) and published is None:
         allowed = sorted([*REPORTS, *OWN_QUERIES]) + [t.id for t in tenant.tables]

@@ -12,19 +12,17 @@ it counts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from operator import itemgetter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 from complaints.model.tenants import Code, PublishedTable, Tenant
 
 COUNTED_BY = "A case counts in the year it was received."
 Row = dict[str, Any]
-# What a report counts and prints when it is asked for by its own name: every case, every row, totals.
-ALL = PublishedTable(id="all", title="", report="kinds")
 
 
 @dataclass
@@ -57,27 +55,29 @@ def _shares(counts: list[int], decimals: int) -> list[float]:
     return [f / unit if decimals else float(f) for f in floors]
 
 
-def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     counts = Counter(c["channel"] for c in cases)
     used = [ch for ch in tenant.channels if counts[ch.code]]
     table = Table(["channel", "label", "cases", "share_pct"])
     table.rows = [{"channel": ch.code, "label": ch.label, "cases": counts[ch.code], "share_pct": share}
                   for ch, share in zip(used, _shares([counts[ch.code] for ch in used], spec.share_decimals))]
-    table.rows.append({"channel": "total", "label": "Total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
+    table.rows.append({"channel": "total", "label": "Total", "cases": len(cases),
+                       "share_pct": 100.0 if cases else 0.0})
     return table
 
 
-def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     counts = Counter(c["signal_type"] for c in cases)
     listed = [k for k in tenant.signal_types if not spec.signal_types or k.code in spec.signal_types]
     table = Table(["signal_type", "label", "cases", "share_pct"])
     table.rows = [{"signal_type": k.code, "label": k.label, "cases": counts[k.code], "share_pct": share}
                   for k, share in zip(listed, _shares([counts[k.code] for k in listed], spec.share_decimals))]
-    table.rows.append({"signal_type": "total", "label": "Total", "cases": len(cases), "share_pct": 100.0 if cases else 0.0})
+    table.rows.append({"signal_type": "total", "label": "Total", "cases": len(cases),
+                       "share_pct": 100.0 if cases else 0.0})
     return table
 
 
-def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Keyword by final qualification, with row and column totals (the police's table 3, the fire zone's):
     the qualification scheme's columns in the tenant's order, then the total. Counts the signal types the
     tenant qualifies; a column `not-qualified` appears only when some case has no qualification yet."""
@@ -99,7 +99,7 @@ def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: Publishe
     return table
 
 
-def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Cases per keyword, each under its heading where the tenant groups them (the police's tables 4 and 5:
     trefwoord and subtrefwoord), with the total."""
     counts = Counter(c["category"] for c in cases)
@@ -121,7 +121,7 @@ def _keywords(cases: list[Row], tenant: Tenant, signal_types: tuple[str, ...]) -
     return rows
 
 
-def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Per signal type: cases, answered within the window, outside it, average lead time (tenant's counting)."""
     table = Table(["signal_type", "label", "cases", "answered_within", "answered_outside", "answered_outside_pct",
                    "open", "average_lead_time_days"])
@@ -146,7 +146,7 @@ def _timeliness_row(code: str, label: str, cases: list[Row]) -> Row:
             "average_lead_time_days": round(sum(leads) / len(leads), 1) if leads else None}
 
 
-def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Share of the year's cases answered within each of the tenant's thresholds (the care company: 14 and 20
     days; by default the lengths of the tenant's windows)."""
     answered = [c["lead_time_days"] for c in cases if c["lead_time_days"] is not None]
@@ -158,7 +158,7 @@ def within_days(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTa
     return table
 
 
-def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """New (received) and closed cases per month, of the cases received that year."""
     new = Counter(c["received_at"].month for c in cases)
     closed = Counter(c["closed_at"].month for c in cases
@@ -168,7 +168,7 @@ def monthly(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable 
     return table
 
 
-def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Cases received per quarter, with their shares (the housing company's table)."""
     counts = Counter((c["received_at"].month - 1) // 3 + 1 for c in cases)
     table = Table(["quarter", "cases", "share_pct"])
@@ -178,7 +178,7 @@ def quarters(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     return table
 
 
-def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Cases per legal entity and month received (the care company's three entities)."""
     cells = Counter((c["entity"], c["received_at"].month) for c in cases)
     months = [f"m{m:02d}" for m in range(1, 13)]
@@ -193,7 +193,7 @@ def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: Published
     return table
 
 
-def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Admissible complaints per keyword, with those repeated (the complainant complained before that year);
     then all that was admissible, what was not (complaints closed as inadmissible, and the signal types the
     tenant does not judge: questions and reports), and the total (the housing company's table)."""
@@ -254,7 +254,7 @@ def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) ->
     return table
 
 
-def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL, year: int | None = None) -> Table:
+def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
     """Complainants with more than one case in the year (matched on a normalised e-mail or phone)."""
     by_person: dict[str, list[str]] = defaultdict(list)
     for c in cases:
@@ -268,8 +268,8 @@ def repeated(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     return table
 
 
-def relative_to_contacts(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable = ALL,
-                         year: int | None = None) -> Table:
+def relative_to_contacts(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable,
+                         year: int | None) -> Table:
     """Per team: the contacts it handled over a channel group per half-year (the tenant's own figures), its
     share of all those contacts, its cases over the group's channels per half-year received, and those cases
     per 100 contacts (the city's 2.2 Click and 2.3 Call). Rows come in the order the tenant lists the year's
@@ -343,7 +343,9 @@ REPORTS: dict[str, Report] = {
     "entity-months": entity_months, "admissibility": admissibility, "repeated": repeated,
     "relative-to-contacts": relative_to_contacts,  # the tenant's contact figures beside the cases
 }
-# Besides these, open-overdue is counted by the database (see the API).
+# Besides these, open-overdue and actions are counted by queries of their own (see the API). Every report
+# takes the published table it computes (a report asked for by its name: every case, row and total) and
+# the year it counts.
 
 
 def compute(spec: PublishedTable, cases: list[Row], tenant: Tenant, today: date, year: int | None = None) -> Table:
