@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,10 +70,11 @@ class ProjectedCase(BaseModel):
     subject: str
     team: str | None
     qualification: str | None
-    due_date: date | None
+    due_date: date | None = Field(description="A part of a complaint shows its complaint's due date")
     received_at: datetime
     answered_at: datetime | None
     events_applied: int
+    part_of: UUID | None = Field(description="A part of a complaint about several teams: the complaint's case id")
 
 
 class Queue(BaseModel):
@@ -84,7 +85,8 @@ class Queue(BaseModel):
 @router.get("/reports/channel-status", response_model=ChannelStatusReport)
 async def channel_status(_: ReaderDep, tenant: TenantDep, session: SessionDep) -> ChannelStatusReport:
     """Cases per channel and state, over all years (a live overview)."""
-    query = (select(cases.c.channel, cases.c.status, func.count()).where(cases.c.tenant == tenant.id)
+    query = (select(cases.c.channel, cases.c.status, func.count()).where(cases.c.tenant == tenant.id,
+                                                                          cases.c.part_of.is_(None))
              .group_by(cases.c.channel, cases.c.status).order_by(cases.c.channel, cases.c.status))
     rows = [ChannelStatusCount(channel=c, status=s, count=n) for c, s, n in (await session.execute(query)).all()]
     return ChannelStatusReport(tenant=tenant.id, rows=rows, total=sum(r.count for r in rows))
@@ -115,7 +117,9 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
         table = follow_up(rows, tenant, today(clock))
     elif report == "open-overdue":  # asked every day on the largest tables: counted by the database
         rows = (await session.execute(
-            select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today(clock))
+            # Per team: a complaint split over several teams counts as its parts, each for its team.
+            select(cases.c.team, func.count()).where(*of_year, OPEN_ONLY, cases.c.due_date < today(clock),
+                                                     cases.c.parts == 0)
             .group_by(cases.c.team))).all()
         table = open_overdue(dict(rows), tenant, today(clock))
     else:

@@ -5,7 +5,8 @@ channel, kind, category, qualification, team, state, due date, when it was
 answered and how long that took in the tenant's own counting, and a hash of
 the complainant's normalised e-mail or phone (for repeated complaints; no
 personal data is kept here). `events_applied` equals the case stream's version
-when no event was applied twice. The table can be built under another name
+when no event was applied twice. A complaint split over several teams has a
+row per part too (`part_of`), and counts its parts (`parts`). The table can be built under another name
 (a rebuild) and swapped in.
 
 Beside it, `follow_up_actions` holds each case's follow-up and improvement
@@ -16,6 +17,7 @@ row; a rebuild leaves it be (it rebuilds the case rows only).
 from __future__ import annotations
 
 from operator import itemgetter
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -58,6 +60,11 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         Column("answered_in_time", Boolean),
         Column("complainant_key", String(64)),
         Column("events_applied", Integer, nullable=False),
+        # A complaint about several teams: each part has a row of its own (`part_of` its complaint), and the
+        # complaint counts its parts. Tables of complaints skip the parts; tables per team count the parts
+        # and skip their complaint.
+        Column("part_of", String(36)),
+        Column("parts", Integer, nullable=False, server_default="0"),
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
@@ -113,6 +120,8 @@ def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
         "entity": event.entity, "district": event.district,
         "subject": storable(event.subject), "status": status_after("Received", ""), "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
+        # Received before parts existed, an event has no `part_of` at all.
+        "part_of": (getattr(event, "part_of", None) or {}).get("case_id"), "parts": 0,
     }
 
 
@@ -127,6 +136,8 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
         new["due_date"] = event.due_date
     if kind == "Qualified":
         new["qualification"] = event.qualification
+    if kind == "Split":
+        new["parts"] = row["parts"] + len(event.parts)
     if kind == "Answered":
         new["answered_at"] = event.occurred_at
         answered = event.occurred_at.date()
@@ -182,6 +193,7 @@ class CaseProjection(SqlProjection):
                 rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
         await self._write(session, replaced=known & rows.keys(), rows=list(rows.values()))
         await self._actions(session, [event for _, kind, event in keyed if kind in ACTION_EVENTS])
+        await self._parts_follow_window(session, rows.values())
 
     async def _actions(self, session: AsyncSession, events: list[Any]) -> None:
         """Keeps `follow_up_actions` (the live projection only: a rebuild does not touch it)."""
@@ -197,6 +209,17 @@ class CaseProjection(SqlProjection):
                     follow_up_actions.c.case_id == str(event.originator_id),
                     follow_up_actions.c.number == event.number).values(done_at=event.occurred_at,
                                                                        outcome=storable(event.outcome)))
+
+    async def _parts_follow_window(self, session: AsyncSession, touched: Iterable[dict[str, Any]]) -> None:
+        """A part shows its complaint's due date (it has no window of its own): set when the part is made, and
+        again whenever the complaint's moves."""
+        complaints = {row["part_of"] or row["case_id"] for row in touched if row["part_of"] or row["parts"]}
+        if not complaints:
+            return
+        complaint = self.table.alias("complaint")
+        await session.execute(update(self.table).where(self.table.c.part_of.in_(complaints)).values(
+            due_date=select(complaint.c.due_date).where(complaint.c.case_id == self.table.c.part_of)
+            .scalar_subquery()))
 
     async def _read(self, session: AsyncSession, ids: set[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -230,7 +253,9 @@ class CaseProjection(SqlProjection):
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__
         if kind == "Received":
-            await session.execute(insert(self.table).values(**received_row(event)))
+            row = received_row(event)
+            await session.execute(insert(self.table).values(**row))
+            await self._parts_follow_window(session, [row])
             return
         if kind in ACTION_EVENTS:
             await self._actions(session, [event])
@@ -239,6 +264,8 @@ class CaseProjection(SqlProjection):
         if row is not None:
             await session.execute(update(self.table).where(key).values(
                 **changes(dict(row), kind, event, self.tenants.get(row["tenant"]))))
+            if kind in DUE_DATE_SET_BY:
+                await self._parts_follow_window(session, [dict(row)])
 
 
 async def _driver(session: AsyncSession) -> Any:

@@ -21,7 +21,8 @@ from typing import Any
 
 from complaints.model.tenants import Code, PublishedTable, Tenant
 
-COUNTED_BY = "A case counts in the year it was received."
+COUNTED_BY = ("A case counts in the year it was received. A complaint about several teams counts once, except "
+              "in tables per team, where each team's part counts for its team instead.")
 Row = dict[str, Any]
 
 
@@ -343,6 +344,8 @@ REPORTS: dict[str, Report] = {
     "entity-months": entity_months, "admissibility": admissibility, "repeated": repeated,
     "relative-to-contacts": relative_to_contacts,  # the tenant's contact figures beside the cases
 }
+# These count per team: a complaint split over several teams counts there as its parts, one per team.
+PER_TEAM = frozenset({"relative-to-contacts"})
 # Besides these, open-overdue and actions are counted by queries of their own (see the API). Every report
 # takes the published table it computes (a report asked for by its name: every case, row and total) and
 # the year it counts.
@@ -350,8 +353,10 @@ REPORTS: dict[str, Report] = {
 
 def compute(spec: PublishedTable, cases: list[Row], tenant: Tenant, today: date, year: int | None = None) -> Table:
     """The report `spec` names over the year's cases it counts, printed with the rows and totals it prints."""
+    per_team = spec.report in PER_TEAM
     counted = [c for c in cases if (not spec.signal_types or c["signal_type"] in spec.signal_types)
-               and not (spec.admissible_only and tenant.closes_early(c["qualification"] or ""))]
+               and not (spec.admissible_only and tenant.closes_early(c["qualification"] or ""))
+               and (not c["parts"] if per_team else c["part_of"] is None)]
     table = REPORTS[spec.report](counted, tenant, today, spec, year)
     key = table.columns[0]
     if spec.rows:

@@ -12,7 +12,8 @@ TODAY = date(2024, 1, 15)
 
 def case(**fields):
     return {"channel": "e-mail", "signal_type": "klacht", "category": "technisch", "qualification": None,
-            "received_at": datetime(2023, 5, 1, tzinfo=timezone.utc), "complainant_key": None, **fields}
+            "received_at": datetime(2023, 5, 1, tzinfo=timezone.utc), "complainant_key": None,
+            "part_of": None, "parts": 0, **fields}
 
 
 def test_shares_of_a_whole_add_up_to_exactly_100_rounding_the_largest_remainders_up():
@@ -45,3 +46,17 @@ def test_a_repeated_complaint_is_one_whose_complainant_complained_before_that_ye
                                               T["woonhaven"], TODAY).rows}
     assert (rows["leefbaarheid"]["repeated"], rows["technisch"]["repeated"]) == (1, 0)
     assert (rows["admissible"]["cases"], rows["not-admissible"]["cases"], rows["total"]["cases"]) == (3, 1, 4)
+
+
+def test_a_complaint_about_three_teams_counts_once_per_complaint_and_once_per_team_in_a_per_team_table():
+    city = T["stad"]
+    complaint = case(case_id="c", team="mpa", channel="e-loket", parts=3)
+    parts = [case(case_id=f"c/{n}", team=team, channel="e-loket", part_of="c")
+             for n, team in enumerate(("mpa", "os-loketten", "sb-ophaaldiensten"), 1)]
+    alone = case(case_id="d", team="mpa", channel="e-loket")
+    channels = compute(PublishedTable(id="t", title="t", report="channels"), [complaint, *parts, alone], city, TODAY)
+    assert next(r for r in channels.rows if r["channel"] == "total")["cases"] == 2
+    per_team = compute(PublishedTable(id="t", title="t", report="relative-to-contacts"), [complaint, *parts, alone],
+                       city, TODAY, 2023)
+    cases = {row["team"]: row["cases"] for row in per_team.rows}
+    assert cases["mpa"] == 2 and cases["os-loketten"] == 1 and cases["sb-ophaaldiensten"] == 1

@@ -90,7 +90,7 @@ def test_the_bza_2023_cases_give_exactly_the_fire_zones_published_table(reportin
     for category, expected in published.items():
         r = rows[category]
         assert (r["total"], r["gegrond"], r["ongegrond"], r["niet-ontvankelijk-onbevoegd"], r["betwist"]) == expected
-    assert table["counted_by"] == "A case counts in the year it was received."
+    assert table["counted_by"].startswith("A case counts in the year it was received.")
 
     channels = {r["channel"]: r["cases"] for r in report(reporting, manager, "brandweer", "channels", 2023)["rows"]}
     assert channels == {"e-mail": 7, "klantenmanagement-stad": 2, "zonecommandant": 2, "kabinet-burgemeester": 1,

@@ -1,4 +1,5 @@
-"""Routing's routes: preview a rule change, reroute a case, close it early, set its category."""
+"""Routing's routes: preview a rule change, reroute a case, split it over teams, close it early, set its
+category."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from complaints.model.routing import choose_team
 from complaints.web.auth import require
 from complaints.web.deps import CasesDep, IfMatch, TenantDep
 from complaints.web.problems import documented
-from complaints.web.views import CaseView
+from complaints.web.views import CaseView, PartLink
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["routing"])
 WorkerDep = Annotated[Caller, Depends(require("work-cases"))]
@@ -90,3 +91,31 @@ def set_category(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Cate
                  version: IfMatch) -> CaseView:
     """Sets or corrects the category/keyword; a case routed by the rules is routed again by them."""
     return CaseView.of(cases.set_category(caller, tenant, case_id, body.category, version))
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team: str
+    subject: str = Field(min_length=1, max_length=300, description="What of the complaint concerns this team")
+
+
+class Split(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"parts": [
+        {"team": "mpa", "subject": "Bewonerskaart niet verlengd"},
+        {"team": "os-loketten", "subject": "Onvriendelijk onthaald aan het loket"}]}]})
+    parts: list[Part] = Field(min_length=1, max_length=20)
+
+
+class SplitCase(BaseModel):
+    complaint: CaseView = Field(description="The complaint, with its `parts`")
+    parts: list[PartLink] = Field(description="The parts made now, each a case of its team")
+
+
+@router.post("/complaints/{case_id}/parts", response_model=SplitCase, status_code=201, responses=ERRORS)
+def split(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Split, cases: CasesDep,
+          version: IfMatch) -> SplitCase:
+    """Splits a complaint about several teams into parts: each its own case, routed to its team, which
+    investigates and qualifies it. The complaint keeps its number and window, and is answered once every part
+    is qualified; the parts close with that answer."""
+    record, made = cases.split(caller, tenant, case_id, [(p.team, p.subject) for p in body.parts], version)
+    return SplitCase(complaint=CaseView.of(record), parts=[PartLink.of(part) for part in made])

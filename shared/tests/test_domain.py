@@ -85,3 +85,54 @@ def test_actions_are_numbered_recorded_in_any_state_even_closed_and_completed_on
     for event in complaint.collect_events():
         replayed = event.mutate(replayed)
     assert replayed.actions["1"]["outcome"] == "Hersteld" and replayed.actions["2"]["done_at"] is None
+
+
+def split_in_three() -> tuple[Complaint, list[Complaint]]:
+    complaint = received()
+    complaint.route(team="communicatie", rule_id="default", config_version="2023.1", actor="r", at=AT)
+    parts = complaint.split(parts=[("communicatie", "Onthaal"), ("preventie", "Alarm"), ("financien", "Factuur")],
+                            config_version="2023.1", actor="handler", at=AT)
+    return complaint, parts
+
+
+def test_a_complaint_about_three_teams_is_split_into_parts_routed_to_their_teams_without_a_clock():
+    complaint, parts = split_in_three()
+    assert [(p.team, p.status, p.case_number, p.received_at) for p in parts] == [
+        ("communicatie", "routed", "BZA-2023-0001/1", AT), ("preventie", "routed", "BZA-2023-0001/2", AT),
+        ("financien", "routed", "BZA-2023-0001/3", AT)]
+    assert all(p.part_of == {"case_id": str(complaint.id), "case_number": "BZA-2023-0001"} for p in parts)
+    assert [type(e).__name__ for e in parts[1].collect_events()] == ["Received", "Routed"]
+    assert complaint.unqualified_parts() == ["communicatie", "preventie", "financien"]
+    with pytest.raises(CommandRefused, match="has a part for team 'preventie' already"):
+        complaint.split(parts=[("preventie", "Nog eens")], config_version="2023.1", actor="handler", at=AT)
+
+
+def test_a_part_is_qualified_by_its_team_and_its_complaint_answers_once_all_are():
+    complaint, parts = split_in_three()
+    complaint.qualify(qualification="gegrond", config_version="2023.1", actor="handler", at=AT)
+    with pytest.raises(CommandRefused, match="communicatie, preventie, financien"):
+        complaint.draft_answer(text="Antwoord", channel="e-mail", actor="handler", at=AT)
+    with pytest.raises(CommandRefused, match="its complaint does the rest"):
+        parts[0].draft_answer(text="Antwoord", channel="e-mail", actor="handler", at=AT)
+    for part in parts:
+        part.qualify(qualification="gegrond", config_version="2023.1", actor="handler", at=AT)
+        complaint.record_part_qualification(part=part, actor="handler", at=AT)
+    complaint.draft_answer(text="Antwoord", channel="e-mail", actor="handler", at=AT)
+    parts[0].qualify(qualification="ongegrond", config_version="2023.1", actor="handler", at=AT)
+    with pytest.raises(CommandRefused, match="qualifications stand"):
+        complaint.record_part_qualification(part=parts[0], actor="handler", at=AT)
+    complaint.send_answer(steps=[], footer=None, actor="handler", at=AT)
+    for part in parts:
+        part.close_with_complaint(complaint=complaint, actor="handler", at=AT)
+    assert [p.status for p in parts] == ["closed"] * 3 and complaint.status == "answered"
+    replayed = None
+    for event in complaint.collect_events():
+        replayed = event.mutate(replayed)
+    assert replayed.__dict__ == complaint.__dict__
+
+
+def test_a_split_complaint_is_neither_transferred_nor_closed_early_without_its_parts():
+    complaint, _ = split_in_three()
+    with pytest.raises(CommandRefused, match="split into parts"):
+        complaint.close_early(qualification="niet-ontvankelijk-onbevoegd", reason="x", forward_to=None,
+                              config_version="2023.1", actor="handler", at=AT)

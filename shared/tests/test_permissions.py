@@ -195,3 +195,18 @@ def test_the_state_machine_is_one_table():
     """The projection asks the model for each event's state: every state a case can reach is in ALLOWED."""
     from complaints.model.complaint import OPEN_STATES, STATUS_AFTER
     assert set(STATUS_AFTER.values()) | set(OPEN_STATES) <= set(ALLOWED)
+
+
+def test_a_part_is_worked_by_its_team_and_its_complaint_waits_for_it():
+    fire = load_tenants()["brandweer"]
+    complaint = Complaint(tenant="brandweer", actor="intake", occurred_at=AT, config_version="1",
+                          case_number="BZA-1", channel="e-mail", signal_type="klacht", subject="s", text="t")
+    complaint.route(team="communicatie", rule_id="r", config_version="1", actor="r", at=AT)
+    coordinator, preventie = person("jo", "handler", "brandweer", "communicatie"), person(
+        "an", "handler", "brandweer", "preventie")
+    assert "parts" in names(coordinator, complaint, fire)
+    [part] = complaint.split(parts=[("preventie", "Alarm")], config_version="1", actor="jo", at=AT)
+    assert sorted(names(preventie, part, fire)) == ["actions", "category", "investigation", "notes", "qualification"]
+    assert names(coordinator, part, fire) == []  # another team's part
+    assert "answer-draft" not in names(coordinator, complaint, fire)
+    assert refusal(coordinator, "answer-draft", complaint, fire).reason.endswith("team(s) preventie")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -262,15 +262,16 @@ class Complaints(EventSourcedProjection[UUID]):
             raise CaseNotFound(tenant, case_id)
         return complaint
 
-    def change(self, tenant: str, case_id: UUID, command: Callable[[Complaint], None], *,
+    def change(self, tenant: str, case_id: UUID, command: Callable[[Complaint], Iterable[Complaint] | None], *,
                expected_version: int | None = None) -> Complaint:
-        """Loads the case, runs one command on it, saves: the one place a command commits."""
+        """Loads the case, runs one command on it, saves: the one place a command commits. The command may
+        return other cases it changed with it (a complaint and its parts), saved in the same transaction."""
         complaint = self.case(tenant, case_id)
         if expected_version is not None and complaint.version != expected_version:
             raise StaleVersion(expected_version, complaint.version)
-        command(complaint)
+        together = command(complaint) or ()
         try:
-            self.save(complaint)
+            self.save(complaint, *together)
         except IntegrityError:
             # Another command was saved on this case since we loaded it.
             raise StaleVersion(complaint.version - len(complaint.pending_events), None) from None

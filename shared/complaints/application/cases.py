@@ -83,13 +83,15 @@ class CaseWork:
 
     # --- commands --------------------------------------------------------------------------------
     def _act(self, caller: Caller, tenant: Tenant, case_id: UUID, action: str,
-             command: Callable[[Complaint, datetime], None], expected_version: int | None) -> CaseRecord:
+             command: Callable[[Complaint, datetime], list[Complaint] | None],
+             expected_version: int | None) -> CaseRecord:
+        """Decides and saves one command; `command` returns the other cases it changed (saved together)."""
         at = self.clock.now()
 
-        def decided(case: Complaint) -> None:
+        def decided(case: Complaint) -> list[Complaint] | None:
             permissions.authorize(caller, action, case, tenant)
             try:
-                command(case, at)
+                return command(case, at)
             except WindowRuleBroken as broken:
                 raise InvalidFields([{"field": broken.field, "message": broken.message,
                                       "ceiling_days": tenant.ceiling_days}]) from None
@@ -172,9 +174,18 @@ class CaseWork:
 
     def qualify(self, caller: Caller, tenant: Tenant, case_id: UUID, qualification: str,
                 expected_version: int | None = None) -> CaseRecord:
+        """Qualifies the case; a part's qualification is recorded on its complaint too, in the same save."""
         _known(tenant, qualification=qualification)
-        return self._act(caller, tenant, case_id, "qualification", lambda c, at: c.qualify(
-            qualification=qualification, config_version=tenant.version, actor=caller.actor, at=at), expected_version)
+
+        def command(c: Complaint, at: datetime) -> list[Complaint] | None:
+            c.qualify(qualification=qualification, config_version=tenant.version, actor=caller.actor, at=at)
+            if c.part_of is None:
+                return None
+            complaint = self.store.case(tenant.id, UUID(c.part_of["case_id"]))
+            complaint.record_part_qualification(part=c, actor=caller.actor, at=at)
+            return [complaint]
+
+        return self._act(caller, tenant, case_id, "qualification", command, expected_version)
 
     def draft_answer(self, caller: Caller, tenant: Tenant, case_id: UUID, text: str, channel: str,
                      expected_version: int | None = None) -> CaseRecord:
@@ -199,9 +210,14 @@ class CaseWork:
                     expected_version: int | None = None) -> CaseRecord:
         """Sends the fully approved answer (with the tenant's obligatory text; via the oversight body if it
         came so)."""
-        return self._act(caller, tenant, case_id, "answer", lambda c, at: c.send_answer(
-            steps=tenant.codes("approvals"), footer=tenant.answer_footer, actor=caller.actor, at=at),
-            expected_version)
+        def command(c: Complaint, at: datetime) -> list[Complaint]:
+            c.send_answer(steps=tenant.codes("approvals"), footer=tenant.answer_footer, actor=caller.actor, at=at)
+            parts = [self.store.case(tenant.id, UUID(part_id)) for part_id in c.parts]
+            for part in parts:  # one answer for every team's part: the parts close with it
+                part.close_with_complaint(complaint=c, actor=caller.actor, at=at)
+            return parts
+
+        return self._act(caller, tenant, case_id, "answer", command, expected_version)
 
     def close(self, caller: Caller, tenant: Tenant, case_id: UUID, reason: str, confirmation_sent: bool,
               expected_version: int | None = None) -> CaseRecord:
@@ -254,6 +270,25 @@ class CaseWork:
             received_at=first if target.transfer_window_from == "first-receipt" else at,
             channel=channel, signal_type=signal_type, category=category)
         return self.record(caller, source, case), moved
+
+    def split(self, caller: Caller, tenant: Tenant, case_id: UUID, parts: list[tuple[str, str]],
+              expected_version: int | None = None) -> tuple[CaseRecord, list[Complaint]]:
+        """Splits a complaint about several teams into a part per (team, subject), each routed to its team,
+        saved with the complaint. Returns the complaint as the caller sees it, and the new parts."""
+        errors = []
+        for i, (team, _) in enumerate(parts):
+            errors += tenant.unknown_codes({"team": team}, prefix=f"parts.{i}.")
+            if team in (other for other, _ in parts[:i]):
+                errors.append({"field": f"parts.{i}.team", "message": f"a second part for team {team!r}"})
+        if errors:
+            raise InvalidFields(errors)
+        made: list[Complaint] = []
+
+        def command(c: Complaint, at: datetime) -> list[Complaint]:
+            made.extend(c.split(parts=parts, config_version=tenant.version, actor=caller.actor, at=at))
+            return made
+
+        return self._act(caller, tenant, case_id, "parts", command, expected_version), made
 
     def set_category(self, caller: Caller, tenant: Tenant, case_id: UUID, category: str,
                      expected_version: int | None = None) -> CaseRecord:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from complaints.application.callers import Caller
-from complaints.model.complaint import ALLOWED, CommandRefused, Complaint, needs_qualification_first
+from complaints.model.complaint import (ALLOWED, CommandRefused, Complaint, needs_qualification_first,
+                                        refused_for_parts)
 from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
 from complaints.model.tenants import Tenant
 from complaints.model.windows import window_for
@@ -29,6 +30,7 @@ CASE_ACTIONS: dict[str, str] = {
     "staff-hearings": "POST", "mediation": "POST", "category": "PUT", "extension": "POST",
     "qualification": "POST", "answer-draft": "POST", "approvals": "POST", "answer": "POST", "close": "POST",
     "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST", "transfer": "POST", "actions": "POST",
+    "parts": "POST",
 }
 
 # Actions on a tenant rather than a case, and the roles that may take them.
@@ -135,6 +137,8 @@ def refusal(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> Ref
         return who
     if action not in ALLOWED[case.status]:
         return Refusal(409, f"not allowed while the case is {case.status}")
+    if (reason := refused_for_parts(case, action)) is not None:
+        return Refusal(409, reason)
     if needs_qualification_first(case.status, action, tenant.qualifies(case.signal_type)):
         return Refusal(409, f"a {case.signal_type} is qualified before it is answered")
     rule = RULES.get(action)
@@ -221,6 +225,11 @@ def _reroute_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | 
     return None if len(tenant.teams) > 1 else Refusal(409, "the tenant has one team")
 
 
+def _parts_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
+    """Split only what each team qualifies: the answer waits for every part's qualification."""
+    return _reroute_rule(caller, case, tenant) or _qualification_rule(caller, case, tenant)
+
+
 def _qualification_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
     return None if tenant.qualifies(case.signal_type) else Refusal(409, f"{tenant.name} does not qualify a "
                                                                          f"{case.signal_type}")
@@ -228,7 +237,7 @@ def _qualification_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refu
 
 RULES = {"approvals": _approvals_rule, "answer": _answer_rule, "extension": _extension_rule,
          "close-inadmissible": _close_early_rule, "category": _category_rule, "reroute": _reroute_rule,
-         "qualification": _qualification_rule}
+         "parts": _parts_rule, "qualification": _qualification_rule}
 
 
 def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> None:

@@ -31,8 +31,8 @@ def route(case: Complaint, tenant: Tenant, *, actor: str, at: datetime, team: st
 
 def route_by_category(case: Complaint, tenant: Tenant, *, actor: str, at: datetime) -> bool:
     """A case the rules routed by channel and type alone is routed again once its category is known;
-    one a person rerouted stays where they put it."""
-    if case.status in ("received", "closed") or case.routed_by_hand:
+    one a person rerouted, or split off as a team's part, stays where they put it."""
+    if case.status in ("received", "closed") or case.routed_by_hand or case.part_of is not None:
         return False
     chosen = _rules(tenant, case)
     if chosen.team == case.team:
@@ -44,8 +44,8 @@ def route_by_category(case: Complaint, tenant: Tenant, *, actor: str, at: dateti
 
 def start_clock(case: Complaint, tenant: Tenant, *, routed_at: datetime, actor: str, at: datetime) -> bool:
     """Starts the window of a routed case, once: from the day it came in, or was routed where the tenant
-    says so."""
-    if case.due_date is not None or case.status == "closed":
+    says so. A part of a complaint has no clock of its own: it runs on its complaint's window."""
+    if case.due_date is not None or case.status == "closed" or case.part_of is not None:
         return False
     start = clock_start(tenant, received_at=case.received_at, routed_at=routed_at)
     case.start_clock(due=due_date(tenant, signal_type=case.signal_type, start=start), started_on=start,

@@ -40,7 +40,9 @@ def _team(value: Any) -> str:
 
 SUMMARIES = {
     "Received": lambda e: f"Received via {e.channel} as {e.signal_type}" + (f" ({e.category})" if e.category else "")
-                          + f", case number {e.case_number}",
+                          + f", case number {e.case_number}"
+                          + (f", a part of complaint {e.part_of['case_number']}" if getattr(e, "part_of", None)
+                             else ""),
     "Routed": lambda e: f"Routed to {_team(e.team)} by rule {e.rule_id}",
     "Rerouted": lambda e: f"Rerouted from {_team(e.from_team)} to {_team(e.team)}: {e.reason}",
     "CategorySet": lambda e: f"Category set to {e.category}" + (f" (was {e.previous})" if e.previous else ""),
@@ -62,6 +64,11 @@ SUMMARIES = {
     "Reopened": lambda e: f"Reopened: {e.reason}",
     "DeadlineApproaching": lambda e: f"Deadline of {e.due_date} approaching",
     "DeadlineBreached": lambda e: f"Deadline of {e.due_date} passed without an answer",
+    "Split": lambda e: "Split into parts for " + ", ".join(f"{_team(p['team'])} ({p['case_number']})" for p in e.parts),
+    "PartQualified": lambda e: f"The part of {_team(e.team)} qualified as {e.qualification}",
+    "Transferred": lambda e: f"Transferred to {e.to_tenant} as case {e.to_case_number}: {e.reason}",
+    "ActionAdded": lambda e: f"{e.kind.capitalize()} action {e.number} for {_team(e.team)}",
+    "ActionDone": lambda e: f"Action {e.number} done",
 }
 
 

@@ -84,6 +84,7 @@ class Complaint(Aggregate):
         entity: str | None = None,
         via_oversight: bool = False,
         transferred_from: dict[str, Any] | None = None,
+        part_of: dict[str, Any] | None = None,
     ) -> None:
         self.tenant = tenant
         self.received_by = actor  # the calling system (or importer) that sent it: it may read the case
@@ -103,6 +104,11 @@ class Complaint(Aggregate):
         # Transferred here by another organisation: its tenant, case id and number (the complainant's reference).
         self.transferred_from = transferred_from
         self.transferred_to: dict[str, Any] | None = None
+        # A part of a complaint about several teams: the complaint's case id and number. A part is worked by
+        # its team up to its qualification; its complaint keeps the window and answers for all its parts.
+        self.part_of = part_of
+        # The parts of this complaint, by case id: their team, number, subject and qualification.
+        self.parts: dict[str, dict[str, Any]] = {}
         self.received_at = occurred_at
         self.status = status_after("Received", "")
         self.team: str | None = None
@@ -169,6 +175,66 @@ class Complaint(Aggregate):
                       previous: str | None, config_version: str) -> None:
         self.category = category
 
+    # --- complaints about several teams --------------------------------------------------------------
+    def split(self, *, parts: list[tuple[str, str]], config_version: str, actor: str,
+              at: datetime) -> list[Complaint]:
+        """Splits off a part per (team, subject): each a new case, routed to its team, dated from the
+        complaint's receipt and numbered after it. Returns the parts, to be saved with the complaint."""
+        self._require("parts")
+        teams = [part["team"] for part in self.parts.values()]
+        for team, _ in parts:
+            if team in teams:
+                raise CommandRefused("split", self.status, f"the complaint has a part for team {team!r} already")
+            teams.append(team)
+        made = []
+        for team, subject in parts:
+            part = Complaint(
+                tenant=self.tenant, actor=actor, occurred_at=self.received_at, config_version=config_version,
+                case_number=f"{self.case_number}/{len(self.parts) + len(made) + 1}", channel=self.channel,
+                signal_type=self.signal_type, category=self.category, subject=subject, text=self.text,
+                district=self.district, entity=self.entity,
+                part_of={"case_id": str(self.id), "case_number": self.case_number})
+            part._routed(tenant=self.tenant, actor=actor, occurred_at=at, team=team, rule_id="split",
+                         config_version=config_version)
+            made.append(part)
+        self._split(tenant=self.tenant, actor=actor, occurred_at=at, parts=[
+            {"case_id": str(p.id), "case_number": p.case_number, "team": p.team, "subject": p.subject}
+            for p in made])
+        return made
+
+    @event("Split", topic=STORED + "Split")
+    def _split(self, tenant: str, actor: str, occurred_at: datetime, parts: list[dict[str, Any]]) -> None:
+        for part in parts:
+            self.parts[part["case_id"]] = {**part, "qualification": None}
+
+    def record_part_qualification(self, *, part: Complaint, actor: str, at: datetime) -> None:
+        """A part's team qualified its part; the answer waits until every part is qualified, and once it is
+        drafted the parts' qualifications stand."""
+        if str(part.id) not in self.parts:
+            raise ValueError(f"case {part.id} is not a part of case {self.id}")
+        if self.status not in PARTS_QUALIFIED_WHILE:
+            raise CommandRefused("qualify a part of", self.status,
+                                 f"the complaint's answer is {self.status} already: its parts' qualifications stand")
+        self._part_qualified(tenant=self.tenant, actor=actor, occurred_at=at, part_id=str(part.id),
+                             team=part.team, qualification=part.qualification)
+
+    @event("PartQualified", topic=STORED + "PartQualified")
+    def _part_qualified(self, tenant: str, actor: str, occurred_at: datetime, part_id: str, team: str,
+                        qualification: str) -> None:
+        self.parts[part_id] = {**self.parts[part_id], "qualification": qualification}
+
+    def unqualified_parts(self) -> list[str]:
+        """The teams whose part is not qualified yet."""
+        return [part["team"] for part in self.parts.values() if part["qualification"] is None]
+
+    def close_with_complaint(self, *, complaint: Complaint, actor: str, at: datetime) -> None:
+        """A part closes when its complaint is answered: the complainant hears once, for every team."""
+        if self.part_of is None or self.part_of["case_id"] != str(complaint.id):
+            raise ValueError(f"case {self.id} is not a part of case {complaint.id}")
+        if self.status != "closed":
+            self._closed(tenant=self.tenant, actor=actor, occurred_at=at,
+                         reason=f"answered with complaint {complaint.case_number}")
+
     def close_early(self, *, qualification: str, reason: str, forward_to: str | None, config_version: str,
                     actor: str, at: datetime) -> None:
         """Inadmissible: qualified with the scheme's code for it and closed at once; the window stops."""
@@ -197,6 +263,8 @@ class Complaint(Aggregate):
     def _require(self, command: str, *, qualified: bool = True) -> None:
         if command not in ALLOWED[self.status]:
             raise CommandRefused(command, self.status)
+        if (reason := refused_for_parts(self, command)) is not None:
+            raise CommandRefused(command, self.status, reason)
         if needs_qualification_first(self.status, command, qualified):
             raise CommandRefused(command, self.status, f"a {self.signal_type} is qualified before it is answered")
 
@@ -461,13 +529,13 @@ def status_after(event: str, status: str) -> str:
 ALLOWED: dict[str, tuple[str, ...]] = {
     "received": ("reroute", "close-inadmissible", "transfer", "category", "notes", "actions"),
     "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
-               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions"),
+               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions", "parts"),
     "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
                       "qualification", "extension", "reroute", "close-inadmissible", "transfer", "answer-draft",
-                      "actions"),
+                      "actions", "parts"),
     "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible",
-                             "transfer", "actions"),
-    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions"),
+                             "transfer", "actions", "parts"),
+    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions", "parts"),
     "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension", "actions"),
     "answered": ("close", "reopen", "notes", "actions"),
     # Actions follow up or improve on what a case showed: recorded in every state, a closed case's too.
@@ -481,3 +549,24 @@ BEFORE_QUALIFICATION = ("routed", "investigating")
 def needs_qualification_first(status: str, action: str, qualified: bool) -> bool:
     """Whether `action` must wait for a qualification: drafting an answer to a case of a qualified kind."""
     return qualified and action == "answer-draft" and status in BEFORE_QUALIFICATION
+
+
+# A part is investigated and qualified by its team; the rest (the window, information from the complainant,
+# the answer, a transfer) is its complaint's.
+PART_ACTIONS = frozenset({"investigation", "notes", "staff-hearings", "category", "qualification", "actions"})
+# A complaint split into parts stays here whole: not transferred or closed as inadmissible without its parts.
+NOT_ONCE_SPLIT = frozenset({"transfer", "close-inadmissible"})
+# The states of a complaint in which its parts' qualifications may still change (not once its answer is drafted).
+PARTS_QUALIFIED_WHILE = ("routed", "investigating", "awaiting-information", "qualified")
+
+
+def refused_for_parts(case: Complaint, action: str) -> str | None:
+    """Why a case's parts (or being one) forbid `action`, an action its state allows; None if they do not."""
+    if case.part_of is not None and action not in PART_ACTIONS:
+        return (f"a part of complaint {case.part_of['case_number']} is investigated and qualified by its team; "
+                "its complaint does the rest")
+    if case.parts and action in NOT_ONCE_SPLIT:
+        return "the complaint is split into parts: it is handled here as a whole"
+    if action == "answer-draft" and (waiting := case.unqualified_parts()):
+        return f"the answer waits for the qualification of the parts of team(s) {', '.join(waiting)}"
+    return None

@@ -41,6 +41,21 @@ class FollowUpAction(BaseModel):
         return cls(case_id=case.id, case_number=case.case_number, **case.actions[number])
 
 
+class PartLink(BaseModel):
+    """A part of a complaint about several teams: a case of its own, of one team."""
+
+    case_id: UUID
+    case_number: str
+    team: str
+    subject: str
+    qualification: str | None = Field(description="Its team's qualification (None: not qualified yet)")
+
+    @classmethod
+    def of(cls, part: Complaint) -> PartLink:
+        return cls(case_id=part.id, case_number=part.case_number, team=part.team or "", subject=part.subject,
+                   qualification=part.qualification)
+
+
 class CaseView(BaseModel):
     """A case's full current state, as a person who may read it sees it."""
 
@@ -82,16 +97,21 @@ class CaseView(BaseModel):
     transferred_from: dict[str, Any] | None = Field(description="The organisation, case id and number it was "
                                                                 "transferred from (the complainant's reference)")
     transferred_to: dict[str, Any] | None = Field(description="The organisation, case id and number it went to")
+    part_of: dict[str, Any] | None = Field(description="A part of a complaint about several teams: the "
+                                                       "complaint's case id and number (its window, its answer)")
+    parts: list[PartLink] = Field(description="The parts of a complaint split over several teams, each its team's "
+                                              "case; the answer waits until every part is qualified")
     deadline_events: list[str]
     actions: list[FollowUpAction] = Field(description="Follow-up and improvement actions, by number")
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseView:
         case = record.case
-        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions")
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts")
         fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
                    actions=[FollowUpAction.of(case, number) for number in case.actions],
+                   parts=[PartLink(**part) for part in case.parts.values()],
                    allowed_actions=[ActionLink(name=a.name, method=a.method, href=a.href)
                                     for a in record.allowed_actions], **fields)
 
