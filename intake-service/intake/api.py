@@ -10,15 +10,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from complaints.application.callers import Caller
 from complaints.application.intake import Complainant
 from complaints.model.deduplication import IdempotencyKeyReused, Submission
+from complaints.model.tenants import Tenant
 from complaints.web.auth import require
 from complaints.web.deps import CasesDep, IfMatch, IntakeDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
-from complaints.web.views import CaseStatus, CaseView
+from complaints.web.views import CaseReference, CaseState, CaseStatus, CaseView
 
 router = APIRouter()
 ERRORS = documented(_401="No, unknown, revoked or expired credentials",
@@ -40,7 +41,13 @@ def list_tenants(caller: Annotated[Caller, Depends(require("read-configuration")
             for t in request.app.state.tenants.values() if t.id in caller.tenants]
 
 
-@router.get("/v1/tenants/{tenant}", tags=["tenants"], responses=ERRORS)
+# The tenant's file as clients may read it: every field but the routing rules (they stay inside).
+TenantConfiguration = create_model(
+    "TenantConfiguration", __doc__="A tenant's public configuration: its codes and labels, windows and tables.",
+    **{name: (field.annotation, field) for name, field in Tenant.model_fields.items() if name != "routing"})
+
+
+@router.get("/v1/tenants/{tenant}", response_model=TenantConfiguration, tags=["tenants"], responses=ERRORS)
 def tenant_configuration(_: Annotated[Caller, Depends(require("read-configuration"))],
                          tenant: TenantDep) -> dict[str, Any]:
     """The tenant's public configuration: codes and labels to build forms from (routing rules stay inside)."""
@@ -85,7 +92,7 @@ class Acknowledgement(BaseModel):
     tenant: str
     received_at: datetime
     due_date: date | None = Field(description="Known once the case is routed, usually within a second")
-    status: str
+    status: CaseState
 
 
 class CaseList(BaseModel):
@@ -179,7 +186,7 @@ class Transfer(BaseModel):
 
 class Transferred(BaseModel):
     case: CaseView = Field(description="This organisation's case, closed as transferred, with `transferred_to`")
-    transferred_to: dict[str, Any]
+    transferred_to: CaseReference
 
 
 @router.post("/v1/tenants/{tenant}/complaints/{case_id}/transfer", response_model=Transferred,
@@ -198,4 +205,4 @@ def transfer(caller: Annotated[Caller, Depends(require("work-cases"))], tenant: 
     record, moved = cases.transfer(caller, tenant, case_id, target, channel=body.channel,
                                    signal_type=body.signal_type, category=body.category, reason=body.reason,
                                    expected_version=version)
-    return Transferred(case=CaseView.of(record), transferred_to=record.case.transferred_to or {})
+    return Transferred(case=CaseView.of(record), transferred_to=record.case.transferred_to)

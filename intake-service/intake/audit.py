@@ -24,12 +24,94 @@ router = APIRouter(prefix="/v1/tenants/{tenant}/complaints/{case_id}", tags=["au
 ReaderDep = Annotated[Caller, Depends(require("audit-case"))]
 # The printable history runs no script and loads nothing: its inline style is all it needs. What an
 # event says is escaped; these headers keep a browser from reading it as anything else.
+HISTORY_PAGE = {200: {"content": {"text/html": {"schema": {"type": "string"}}}}}
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
                                            "base-uri 'none'; form-action 'none'",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-@router.get("/history")
+class HistoryEntry(BaseModel):
+    """One event of a case's history, as stored."""
+
+    version: int
+    type: str = Field(examples=["Routed"], description="The event's name")
+    actor: str | None
+    occurred_at: str = Field(description="When it happened, ISO 8601")
+    recorded_at: str = Field(description="When the store recorded it, ISO 8601")
+    config_version: str | None = Field(description="The tenant configuration version that decided it")
+    summary: str
+    data: dict[str, Any] = Field(description="The event's own fields (they differ per event type)")
+
+
+class History(BaseModel):
+    case_id: UUID
+    tenant: str
+    events: list[HistoryEntry]
+
+
+class VersionDiff(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    case_id: UUID
+    from_version: int = Field(alias="from")
+    to_version: int = Field(alias="to")
+    changes: dict[str, list[Any]] = Field(description="Per changed field of the case: [before, after]")
+
+
+class BrokenLink(BaseModel):
+    """The first link that does not hold: where, and what is wrong."""
+
+    notification_id: int | None
+    case_id: str | None
+    version: int | None
+    problem: str
+
+
+class ChainCheck(BaseModel):
+    """Whether the case's events hold against both hash chains, and the first link that does not."""
+
+    valid: bool
+    events: int
+    first_broken: BrokenLink | None
+
+
+class Verification(ChainCheck):
+    case_id: UUID
+
+
+class ExportedEvent(BaseModel):
+    version: int
+    topic: str
+    state_base64: str
+    notification_id: int | None
+    content_hash: str | None
+    stream_hash: str | None
+    global_hash: str | None
+    previous_global_hash: str | None
+
+
+class Export(BaseModel):
+    """Everything an outside party needs to check the case's record (`services/audit/verify_export.py`)."""
+
+    case_id: UUID
+    tenant: str
+    exported_at: str = Field(description="ISO 8601")
+    procedure: str = Field(description="How to recompute the hashes")
+    events: list[ExportedEvent]
+    verification: ChainCheck
+
+
+class Read(BaseModel):
+    by: str
+    what: str = Field(examples=["history", "diff 1..3"])
+    at: str = Field(description="When, ISO 8601")
+
+
+class Reads(BaseModel):
+    case_id: UUID
+    reads: list[Read]
+
+
+@router.get("/history", response_model=History, responses=HISTORY_PAGE)
 def history(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: AuditDep, clock: ClockDep,
             request: Request, format: Annotated[str | None, Query(pattern="^(json|html)$")] = None) -> Any:
     """Every event in order: type, who, when it happened and when it was recorded, the configuration version
@@ -40,7 +122,7 @@ def history(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: AuditDep
     return JSONResponse({"case_id": str(case_id), "tenant": tenant.id, "events": entries})
 
 
-@router.get("/diff")
+@router.get("/diff", response_model=VersionDiff)
 def version_diff(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: AuditDep,
                  from_version: Annotated[int, Query(alias="from", ge=1)],
                  to_version: Annotated[int, Query(alias="to", ge=1)]) -> dict[str, Any]:
@@ -49,19 +131,19 @@ def version_diff(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: Aud
     return {"case_id": str(case_id), "from": from_version, "to": to_version, "changes": changes}
 
 
-@router.get("/verify")
+@router.get("/verify", response_model=Verification)
 def verify(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: AuditDep) -> dict[str, Any]:
     """Checks the case's events against both hash chains; names the first broken link."""
     return {"case_id": str(case_id), **audit.verify(caller, tenant, case_id)}
 
 
-@router.get("/export")
+@router.get("/export", response_model=Export)
 def export(caller: ReaderDep, tenant: TenantDep, case_id: UUID, audit: AuditDep) -> dict[str, Any]:
     """One document with the stored events, their chain links and the verification result."""
     return audit.export(caller, tenant, case_id)
 
 
-@router.get("/reads")
+@router.get("/reads", response_model=Reads)
 def reads(caller: Annotated[Caller, Depends(require("read-log"))], tenant: TenantDep, case_id: UUID,
           audit: AuditDep) -> dict[str, Any]:
     """Who read this case's record as an auditor, and when."""
@@ -82,10 +164,22 @@ def _page(tenant: str, case_id: UUID, entries: list[dict[str, Any]], printed: da
             f"<th>Rules</th></tr>{rows}</table></body></html>")
 
 
-tenant_router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["audit"])
+tenant_router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["audit"],
+                          responses=documented(_404="Unknown tenant"))
 
 
-@tenant_router.get("/verify")
+class BrokenCase(BrokenLink):
+    case_id: str
+
+
+class TenantVerification(BaseModel):
+    tenant: str
+    valid: bool
+    cases_checked: int
+    first_broken: BrokenCase | None
+
+
+@tenant_router.get("/verify", response_model=TenantVerification)
 def verify_tenant(caller: Annotated[Caller, Depends(require("verify-tenant"))], tenant: TenantDep,
                   audit: AuditDep) -> dict[str, Any]:
     """Checks every case of the tenant; names the first broken link (the whole store: `intake.cli verify`)."""
@@ -99,7 +193,12 @@ class ErasureRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="e.g. the GDPR request's reference")
 
 
-@tenant_router.post("/erasures", responses=documented(_422="Neither e-mail nor phone given"))
+class Erasure(BaseModel):
+    subject: str = Field(description="The complainant's pseudonym, as the events name them")
+    erased: bool = Field(description="Whether a key was deleted (false: erased before, or never known)")
+
+
+@tenant_router.post("/erasures", response_model=Erasure, responses=documented(_422="Neither e-mail nor phone given"))
 def erase_complainant(caller: Annotated[Caller, Depends(require("erase"))], tenant: TenantDep,
                       body: ErasureRequest, audit: AuditDep) -> dict[str, Any]:
     """Erases a complainant's personal data everywhere by deleting their key; history, counts and chains stay."""

@@ -23,6 +23,7 @@ from complaints.application.skipped import SkippedWork
 from complaints.web.auth import require
 from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
+from complaints.web.views import CaseState
 from reporting.projection import OPEN_ONLY
 from reporting.projection import case_summaries as cases
 from reporting.projection import follow_up_actions as actions
@@ -50,7 +51,7 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 class ChannelStatusCount(BaseModel):
     channel: str
-    status: str
+    status: CaseState
     count: int
 
 
@@ -63,7 +64,7 @@ class ChannelStatusReport(BaseModel):
 class ProjectedCase(BaseModel):
     case_id: UUID
     case_number: str
-    status: str
+    status: CaseState
     channel: str
     signal_type: str
     category: str | None
@@ -92,7 +93,21 @@ async def channel_status(_: ReaderDep, tenant: TenantDep, session: SessionDep) -
     return ChannelStatusReport(tenant=tenant.id, rows=rows, total=sum(r.count for r in rows))
 
 
-@router.get("/reports/{report}", responses={200: {"content": {"application/json": {}, "text/csv": {}}}})
+class YearlyReport(BaseModel):
+    """One yearly table: its columns in order, a row per code (with its label) and the total rows it prints."""
+
+    tenant: str
+    report: str = Field(examples=["channels"], description="The report, or the id of a table the tenant publishes")
+    title: str | None = Field(default=None, description="A published table's caption (absent for a report)")
+    year: int
+    counted_by: str = Field(description="How cases are counted in it")
+    columns: list[str]
+    rows: list[dict[str, str | int | float | None]] = Field(description="Each row by column name")
+    notes: list[str]
+
+
+@router.get("/reports/{report}", response_model=YearlyReport,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: SessionDep, request: Request,
                         clock: ClockDep,
                         year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]

@@ -32,6 +32,15 @@ CASE_ACTIONS: dict[str, str] = {
     "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST", "transfer": "POST", "actions": "POST",
     "parts": "POST",
 }
+# The OpenAPI operation each action calls (its route function's name), so a client follows `allowed_actions`
+# by operation id rather than by building paths; tests/test_contract.py checks each against the contract.
+CASE_OPERATIONS: dict[str, str] = {
+    "investigation": "start_investigation", "notes": "add_note", "information-requests": "request_information",
+    "information-received": "information_received", "staff-hearings": "hear_staff", "mediation": "propose_mediation",
+    "category": "set_category", "extension": "extend", "qualification": "qualify", "answer-draft": "draft_answer",
+    "approvals": "approve", "answer": "send_answer", "close": "close", "reopen": "reopen", "reroute": "reroute",
+    "close-inadmissible": "close_inadmissible", "transfer": "transfer", "actions": "add_action", "parts": "split",
+}
 
 # Actions on a tenant rather than a case, and the roles that may take them.
 TENANT_ACTIONS: dict[str, frozenset[str]] = {
@@ -57,11 +66,12 @@ TENANT_WIDE = frozenset({"manager", "auditor", "director"})
 
 @dataclass(frozen=True)
 class Action:
-    """What a caller may do next on a case: `{name, method, href}`."""
+    """What a caller may do next on a case: `{name, method, href, operation_id}`."""
 
     name: str
     method: str
     href: str
+    operation_id: str
 
 
 @dataclass(frozen=True)
@@ -255,5 +265,5 @@ def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> N
 def allowed_actions(caller: Caller, case: Complaint, tenant: Tenant) -> list[Action]:
     """Exactly what this caller may do next on this case."""
     base = f"/v1/tenants/{case.tenant}/complaints/{case.id}"
-    return [Action(name, method, f"{base}/{name}") for name, method in CASE_ACTIONS.items()
+    return [Action(name, method, f"{base}/{name}", CASE_OPERATIONS[name]) for name, method in CASE_ACTIONS.items()
             if refusal(caller, name, case, tenant) is None]

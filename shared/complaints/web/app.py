@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from complaints.adapters import kafka
 from complaints.adapters.store import Complaints
@@ -28,7 +29,7 @@ from complaints.application.intake import Intake
 from complaints.application.systems import Systems
 from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
-from complaints.web import observability, problems
+from complaints.web import observability, openapi, problems
 from complaints.web.auth import Credentials
 from complaints.web.limits import BodySizeLimit, RateLimit
 
@@ -97,9 +98,14 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
                 await wiring.close()
             wiring.store.close()
 
-    app = FastAPI(title=f"Complaints {service}", version="0.2.0", lifespan=lifespan, description=description or (
-        "Systems authenticate with `X-API-Key`, people with `Authorization: Bearer <JWT>`. "
-        "Errors are RFC 9457 problem documents."))
+    # Offline: /docs loads Swagger UI from the package's own files, not a CDN a city network may not reach.
+    app = FastAPIOffline(
+        title=f"Complaints {service}", version="0.2.0", lifespan=lifespan, description=description or (
+            "Systems authenticate with `X-API-Key`, people with `Authorization: Bearer <JWT>`. "
+            "Errors are RFC 9457 problem documents."),
+        redoc_url=None, generate_unique_id_function=openapi.operation_id,
+        swagger_ui_parameters={"persistAuthorization": True})
+    openapi.install(app)
     app.state.settings = settings
     app.state.clock = clock
     app.state.tenants = load_tenants(settings.tenants_dir)

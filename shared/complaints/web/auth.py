@@ -12,6 +12,7 @@ permission policy's to say (`complaints.application.permissions`).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import secrets
 import time
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from uuid import UUID
 
 import jwt
 from eventsourcing.application import AggregateNotFoundError
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from complaints.application import permissions
@@ -144,11 +146,24 @@ async def authenticate(request: Request) -> Caller:
     raise _unauthorized("Send an API key in X-API-Key or a bearer token in Authorization")
 
 
+# The two ways in, as the OpenAPI documents name them (`securitySchemes`). They only document: `authenticate`
+# reads the headers itself, so a missing or wrong one is the same 401 problem document everywhere.
+API_KEY = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False,
+                       description="A city system's key, bound to one tenant and role (intake, import)")
+BEARER = HTTPBearer(scheme_name="BearerJWT", bearerFormat="JWT", auto_error=False,
+                    description="A person's token: subject, tenants, team and roles (handler, manager, ...)")
+_SCHEMES = [(SYSTEM_ROLES, inspect.Parameter("api_key", inspect.Parameter.KEYWORD_ONLY,
+                                             annotation=Annotated[Any, Security(API_KEY)])),
+            (PERSON_ROLES, inspect.Parameter("bearer", inspect.Parameter.KEYWORD_ONLY,
+                                             annotation=Annotated[Any, Security(BEARER)]))]
+
+
 def require(action: str) -> Callable[..., Any]:
     """A dependency: the caller is authenticated, granted the path's tenant, and the permission policy
-    lets their roles take `action` on a tenant (what they may do on one case is decided on the case)."""
+    lets their roles take `action` on a tenant (what they may do on one case is decided on the case).
+    The operation documents the schemes of the roles that may take the action: a key, a token, or either."""
 
-    async def dependency(request: Request) -> Caller:
+    async def dependency(request: Request, **_schemes: Any) -> Caller:
         caller = await authenticate(request)
         tenant = request.path_params.get("tenant")
         if tenant is not None and tenant not in caller.tenants:
@@ -157,4 +172,9 @@ def require(action: str) -> Callable[..., Any]:
             raise forbidden(refusal.reason)
         return caller
 
+    roles = permissions.TENANT_ACTIONS[action]
+    schemes = [parameter for kind, parameter in _SCHEMES if roles & kind]
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request), *schemes],
+        return_annotation=Caller)
     return dependency

@@ -41,7 +41,7 @@ class ProblemDocument(BaseModel):
 def documented(**descriptions: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the given status codes, each a problem document with an example."""
     schema = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
-    return {int(code.lstrip("_")): {"description": text, "model": ProblemDocument, "content": {MEDIA_TYPE: schema}}
+    return {int(code.lstrip("_")): {"description": text, "content": {MEDIA_TYPE: schema}}
             for code, text in descriptions.items()}
 
 

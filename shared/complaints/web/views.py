@@ -3,21 +3,77 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from complaints.application.cases import CaseRecord
-from complaints.model.complaint import Complaint
+from complaints.application.permissions import CASE_ACTIONS
+from complaints.model.complaint import OPEN_STATES, STATUS_AFTER, Complaint
+
+# Named enums, built from the state machine and the permission policy so they cannot drift from them: a
+# client generated from the contract gets a union type of each.
+CaseState = StrEnum("CaseState", [(state, state) for state in dict.fromkeys((*OPEN_STATES, *STATUS_AFTER.values()))])
+CaseState.__doc__ = "The state a case is in (open: every state but answered and closed)."
+CaseCommand = StrEnum("CaseCommand", [(name, name) for name in CASE_ACTIONS])
+CaseCommand.__doc__ = "A command on a case: the last segment of its path, `/v1/tenants/{t}/complaints/{id}/{name}`."
+
+
+class Sparse(BaseModel):
+    """A stored record whose keys are there or not (a complainant gives what they give): shown as stored,
+    without the absent keys as nulls."""
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler: SerializerFunctionWrapHandler):  # noqa: ANN202 - untyped keeps the model's schema
+        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
 
 
 class ActionLink(BaseModel):
     """Something this caller may do next on the case: the name is the path's last segment."""
 
-    name: str = Field(examples=["answer-draft"])
-    method: str = Field(examples=["POST"])
+    name: CaseCommand = Field(examples=["answer-draft"])
+    method: Literal["POST", "PUT"] = Field(examples=["POST"])
     href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
+    operation_id: str = Field(examples=["draft_answer"], description="The contract's operation this calls")
+
+
+class CaseComplainant(Sparse):
+    """Who complained, as far as the caller may see: `{}` when anonymous, `{"erased": true}` once erased."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    preferred_answer_channel: str | None = None
+    erased: bool | None = None
+
+
+class Note(BaseModel):
+    text: str
+    by: str
+    at: str = Field(description="When, ISO 8601")
+
+
+class AnswerDraft(BaseModel):
+    text: str
+    channel: str = Field(examples=["e-mail", "post"])
+    author: str
+
+
+class Approval(BaseModel):
+    step: str = Field(description="The approval step's code (the tenant's `approvals`)")
+    by: str
+    at: str = Field(description="When, ISO 8601")
+
+
+class CaseReference(Sparse):
+    """Another case: a part's complaint, or the case a transfer came from or went to (with its organisation)."""
+
+    tenant: str | None = None
+    case_id: UUID
+    case_number: str
 
 
 class FollowUpAction(BaseModel):
@@ -62,7 +118,7 @@ class CaseView(BaseModel):
     case_id: UUID
     case_number: str
     tenant: str
-    status: str
+    status: CaseState
     version: int
     allowed_actions: list[ActionLink] = Field(description="Exactly what this caller may do next, given their "
                                                           "role, team, authorship, the approvals and the state")
@@ -74,7 +130,7 @@ class CaseView(BaseModel):
     entity: str | None
     subject: str
     text: str
-    complainant: dict[str, Any]
+    complainant: CaseComplainant
     team: str | None
     routing_rule: str | None
     via_oversight: bool
@@ -86,18 +142,18 @@ class CaseView(BaseModel):
     extended: bool
     mediation: bool
     qualification: str | None
-    notes: list[dict[str, Any]]
-    draft: dict[str, Any] | None
-    approvals: list[dict[str, Any]]
+    notes: list[Note]
+    draft: AnswerDraft | None
+    approvals: list[Approval]
     answer: str | None
     answer_channel: str | None
     answered_at: datetime | None
     closed_at: datetime | None
     forwarded_to: str | None
-    transferred_from: dict[str, Any] | None = Field(description="The organisation, case id and number it was "
+    transferred_from: CaseReference | None = Field(description="The organisation, case id and number it was "
                                                                 "transferred from (the complainant's reference)")
-    transferred_to: dict[str, Any] | None = Field(description="The organisation, case id and number it went to")
-    part_of: dict[str, Any] | None = Field(description="A part of a complaint about several teams: the "
+    transferred_to: CaseReference | None = Field(description="The organisation, case id and number it went to")
+    part_of: CaseReference | None = Field(description="A part of a complaint about several teams: the "
                                                        "complaint's case id and number (its window, its answer)")
     parts: list[PartLink] = Field(description="The parts of a complaint split over several teams, each its team's "
                                               "case; the answer waits until every part is qualified")
@@ -112,8 +168,7 @@ class CaseView(BaseModel):
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
                    actions=[FollowUpAction.of(case, number) for number in case.actions],
                    parts=[PartLink(**part) for part in case.parts.values()],
-                   allowed_actions=[ActionLink(name=a.name, method=a.method, href=a.href)
-                                    for a in record.allowed_actions], **fields)
+                   allowed_actions=[ActionLink(**vars(a)) for a in record.allowed_actions], **fields)
 
 
 class CaseStatus(BaseModel):
@@ -122,7 +177,7 @@ class CaseStatus(BaseModel):
     case_id: UUID
     case_number: str
     tenant: str
-    status: str
+    status: CaseState
     channel: str
     signal_type: str
     category: str | None
