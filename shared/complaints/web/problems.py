@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from eventsourcing.persistence import InterfaceError, OperationalError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +23,14 @@ BASE = "https://complaints.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
 
+class FieldError(BaseModel):
+    """One bad field: its name (`channel`, `query.cursor`, `header.If-Match`), what is wrong, what is allowed."""
+
+    field: str
+    message: str
+    allowed: list[Any] | None = Field(default=None, description="The values allowed, where they are few")
+
+
 class ProblemDocument(BaseModel):
     """RFC 9457 problem details, as every error of the API is reported."""
 
@@ -35,7 +43,7 @@ class ProblemDocument(BaseModel):
     status: int
     instance: str | None = None
     detail: str | None = None
-    errors: list[dict[str, Any]] | None = None
+    errors: list[FieldError] | None = None
 
 
 def documented(**descriptions: str) -> dict[int | str, dict[str, Any]]:
