@@ -41,6 +41,7 @@ def service_documents() -> dict[str, dict[str, Any]]:
     # Importing an app builds it with the settings of the environment; its document does not depend on them,
     # and outside development the settings would ask for secrets this never uses.
     os.environ.setdefault("ENVIRONMENT", "development")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # building an app logs its start-up, which says nothing here
     return {service: importlib.import_module(f"{service}.app").app.openapi() for service in SERVICES}
 
 
