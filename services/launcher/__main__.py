@@ -10,7 +10,6 @@ keeps failing.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -79,7 +78,7 @@ def main() -> int:
     log_to(DATA / "logs" / "launcher.log")
     env = {"ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "GATEWAY_PORT": str(settings.gateway_port), "CORS_ORIGINS": json.dumps(settings.cors_origins)}
+           "GATEWAY_PORT": str(settings.gateway_port)}
     env.update({field.upper(): str(getattr(settings, field)) for _, field in SERVICES.values()})
     broker = None
     if settings.embedded_broker:
