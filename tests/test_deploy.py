@@ -344,6 +344,12 @@ def test_the_gateway_is_given_every_placeholder_of_the_caddyfile_and_reaches_eac
     assert json.loads(interpolated(given["CORS_ORIGINS"])) == [], "no origin is allowed unless listed"
 
 
+@pytest.mark.parametrize("service", [service for service in APP_SERVICES if service != "relay"])
+def test_each_public_service_takes_the_client_address_the_gateway_forwards(service):
+    """Else every caller without credentials would share the gateway's address, and its rate limit."""
+    assert option(last_cmd(dockerfile_of(service)), "--forwarded-allow-ips") == "*"
+
+
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_each_app_health_check_asks_its_own_healthz(service):
     port = port_setting(service)
