@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shlex
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import pytest
 import yaml
 
 from complaints.settings import Settings
+from launcher.stack import CADDY, GATEWAY_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -317,6 +320,16 @@ def test_only_the_gateway_publishes_ports_https_and_the_redirect_to_it():
 
 
 # --- the gateway ---------------------------------------------------------------------------------
+
+
+def test_caddy_accepts_the_caddyfile_with_the_gateways_compose_environment(tmp_path: Path):
+    """`caddy validate` loads and provisions what the image would run (the CORS expression compiled, the TLS
+    set up for the domain), without serving: the same Caddy version as the image's."""
+    given = {name: interpolated(value) for name, value in environment("gateway").items()}
+    caddy_home = {"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}  # not the home folder's
+    result = subprocess.run([str(CADDY), "validate", "--config", str(GATEWAY_DIR / "Caddyfile")], text=True,
+                            capture_output=True, timeout=60, env={**os.environ, **given, **caddy_home})
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_the_gateway_is_the_pinned_caddy_of_make_run_on_the_same_caddyfile_and_public_folder():
