@@ -94,7 +94,7 @@ class Stack:
 
     def gateway_env(self, port: int) -> dict[str, str]:
         """The Caddyfile's placeholders for this machine: plain HTTP on `host`, this stack's services."""
-        caddy_home = str(self.log_dir / "caddy")  # where Caddy keeps its few files, instead of the home folder
+        caddy_home = str(self.log_dir / "caddy")  # its few files (an instance id) beside its log, not in ~/
         return {"GATEWAY_ADDRESS": f"http://:{port}", "GATEWAY_BIND": self.settings.host,
                 **{f"{name.upper()}_UPSTREAM": f"{self.settings.host}:{self.instances[name][1]}" for name in PUBLIC},
                 "CORS_ORIGINS": json.dumps(self.settings.cors_origins),
