@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 from complaints.application.cases import CaseRecord
 from complaints.application.permissions import CASE_ACTIONS
 from complaints.model.complaint import OPEN_STATES, STATUS_AFTER, Complaint
+from complaints.model.labels import ACTIONS, STATUSES, word
 
 # Named enums, built from the state machine and the permission policy so they cannot drift from them: a
 # client generated from the contract gets a union type of each.
@@ -34,6 +35,7 @@ class ActionLink(BaseModel):
     """Something this caller may do next on the case: the name is the path's last segment."""
 
     name: CaseCommand = Field(examples=["answer-draft"])
+    label: str = Field(examples=["Draft the answer"], description="In the caller's language (Accept-Language)")
     method: Literal["POST", "PUT"] = Field(examples=["POST"])
     href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
     operation_id: str = Field(examples=["draft_answer"], description="The contract's operation this calls")
@@ -119,6 +121,7 @@ class CaseView(BaseModel):
     case_number: str
     tenant: str
     status: CaseState
+    status_label: str = Field(description="The state in the caller's language (Accept-Language)")
     version: int
     allowed_actions: list[ActionLink] = Field(description="Exactly what this caller may do next, given their "
                                                           "role, team, authorship, the approvals and the state")
@@ -163,12 +166,14 @@ class CaseView(BaseModel):
     @classmethod
     def of(cls, record: CaseRecord) -> CaseView:
         case = record.case
-        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts")
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts", "status_label")
         fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
                    actions=[FollowUpAction.of(case, number) for number in case.actions],
                    parts=[PartLink(**part) for part in case.parts.values()],
-                   allowed_actions=[ActionLink(**vars(a)) for a in record.allowed_actions], **fields)
+                   status_label=word(STATUSES, case.status, record.language),
+                   allowed_actions=[ActionLink(**vars(a), label=word(ACTIONS, a.name, record.language))
+                                    for a in record.allowed_actions], **fields)
 
 
 class CaseStatus(BaseModel):
