@@ -18,8 +18,9 @@ from typing import Any
 
 SERVICES = ("intake", "routing", "qualification", "reporting")
 PUBLIC = Path(__file__).resolve().parents[1] / "gateway" / "public"
-SERVERS = [{"url": "http://127.0.0.1:8000", "description": "make run's gateway"},
-           {"url": "/", "description": "The gateway that serves this document"}]
+# The serving gateway first: Swagger UI's "Try it out" then calls the origin it was loaded from, wherever it is.
+SERVERS = [{"url": "/", "description": "The gateway that serves this document"},
+           {"url": "http://127.0.0.1:8000", "description": "make run's gateway"}]
 # Each process's own health, readiness and metrics: asked of the process, not through the gateway.
 PER_PROCESS = {"/healthz", "/readyz"}
 INFO = {
