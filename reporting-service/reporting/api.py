@@ -69,6 +69,7 @@ class ProjectedCase(BaseModel):
     category: str | None
     subject: str
     team: str | None
+    assignee: str | None = Field(description="Whose work it is (a person's subject); None: the team's")
     qualification: str | None
     due_date: date | None = Field(description="A part of a complaint shows its complaint's due date")
     received_at: datetime
@@ -150,22 +151,30 @@ def _cursor(value: str | None) -> tuple[date, str] | None:
         raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
 
 
+def _person(caller: Caller, assignee: str | None) -> str | None:
+    """`me` is the caller (a person's subject, as `Assigned` records it)."""
+    return caller.name if assignee == "me" else assignee
+
+
 @router.get("/queue", response_model=Queue)
 async def queue(
     caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, session: SessionDep, clock: ClockDep,
     team: str | None = None, state: str | None = None, signal_type: str | None = None, category: str | None = None,
     channel: str | None = None, overdue: bool | None = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="`me`: the caller's own cases; or a "
+                                                                      "person's subject")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the subject or case number")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Queue:
-    """A team's open cases: overdue first, then by due date. Handlers see their own team's queue."""
+    """A team's open cases: overdue first, then by due date. Handlers see their own team's queue;
+    `assignee=me` is the caller's own cases (of their team: a reroute takes a case out of it)."""
     team = permissions.queue_team(caller, team)
     now = today(clock)
     # Overdue cases are exactly those with the earliest due dates, so due-date order puts them first.
     due = func.coalesce(cases.c.due_date, literal(FAR))
     query = select(cases).where(cases.c.tenant == tenant.id, OPEN_ONLY)
     for column, value in (("team", team), ("status", state), ("signal_type", signal_type),
-                          ("category", category), ("channel", channel)):
+                          ("category", category), ("channel", channel), ("assignee", _person(caller, assignee))):
         if value is not None:
             query = query.where(cases.c[column] == value)
     if overdue is not None:

@@ -35,6 +35,7 @@ from complaints.settings import Settings
 LIVE = "case_summaries"
 # The partial indexes' predicate, as the migration wrote it: a case is open until answered or closed.
 OPEN_ONLY = text("status NOT IN ('answered', 'closed')")
+OPEN_ASSIGNED = text("status NOT IN ('answered', 'closed') AND assignee IS NOT NULL")
 
 
 def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
@@ -65,6 +66,8 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         # and skip their complaint.
         Column("part_of", String(36)),
         Column("parts", Integer, nullable=False, server_default="0"),
+        # Whose work the case is (a person's subject); a reroute clears it.
+        Column("assignee", String(200)),
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
@@ -75,6 +78,9 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
               sqlite_where=OPEN_ONLY),
         Index(f"ix_{name}_open_received", "tenant", "received_at", "due_date", "team", postgresql_where=OPEN_ONLY,
               sqlite_where=OPEN_ONLY),
+        # "My cases": the assigned open cases only, a small part of the table.
+        Index(f"ix_{name}_open_assignee_due", "tenant", "assignee", "due_date", "case_number",
+              postgresql_where=OPEN_ASSIGNED, sqlite_where=OPEN_ASSIGNED),
     )
 
 
@@ -130,6 +136,8 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
     new: dict[str, Any] = {"events_applied": row["events_applied"] + 1, "status": status_after(kind, row["status"])}
     if kind in ("Routed", "Rerouted"):
         new["team"] = event.team
+    if kind in ("Assigned", "Unassigned", "Rerouted"):  # a reroute clears the assignment (the aggregate's rule)
+        new["assignee"] = getattr(event, "assignee", None)
     if kind == "CategorySet":
         new["category"] = event.category
     if kind in DUE_DATE_SET_BY:

@@ -69,6 +69,8 @@ SUMMARIES = {
     "Transferred": lambda e: f"Transferred to {e.to_tenant} as case {e.to_case_number}: {e.reason}",
     "ActionAdded": lambda e: f"{e.kind.capitalize()} action {e.number} for {_team(e.team)}",
     "ActionDone": lambda e: f"Action {e.number} done",
+    "Assigned": lambda e: f"Assigned to {e.assignee} of {_team(e.team)}",
+    "Unassigned": lambda e: f"Given back by {e.previous}",
 }
 
 
