@@ -1,5 +1,6 @@
 """Finding and owning cases through HTTP on the running set: a case assigned to a person and shown in their
-"my cases" queue, what a reroute does to it, and who may assign."""
+"my cases" queue, what a reroute does to it, and who may assign; the search over every case, open and closed,
+by Dutch words, with paging and a total; the queue's approval progress."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ def who(module_stack) -> dict[str, dict[str, str]]:
     store = Complaints(settings)
     credentials = Credentials(store, settings)
     headers = {"intake": {"X-API-Key": credentials.issue_key(name="e-loket", tenant="brandweer", role="intake")}}
+    headers["zb-intake"] = {"X-API-Key": credentials.issue_key(name="zb-loket", tenant="zorgbedrijf", role="intake")}
     for name, roles, team in (("chef", ["manager"], None), ("jo", ["handler"], "communicatie"),
                               ("lien", ["handler"], "communicatie"), ("fé", ["handler"], "financien")):
         token = credentials.token_for(subject=name, tenants=["brandweer"], roles=roles, team=team)
+        headers[name] = {"Authorization": f"Bearer {token}"}
+    for name, roles, team in (("zb-handler", ["handler"], "klantendienst"), ("zb-manager", ["manager"], None),
+                              ("zb-director", ["director"], None)):
+        token = credentials.token_for(subject=name, tenants=["zorgbedrijf"], roles=roles, team=team)
         headers[name] = {"Authorization": f"Bearer {token}"}
     store.close()
     return headers
@@ -88,3 +94,89 @@ def test_a_handler_takes_a_case_it_shows_in_my_cases_and_a_reroute_takes_it_away
         f"{stack.url('reporting')}/v1/tenants/brandweer/cases/{case_id}", headers=who["chef"]).json())
         .get("assignee") == "fé" and row)
     assert projected["team"] == "financien"
+
+
+def search(stack, headers, **params) -> dict:
+    response = httpx.get(f"{stack.url('reporting')}/v1/tenants/brandweer/cases", params=params, headers=headers,
+                         timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_an_answered_and_closed_case_is_found_by_a_word_of_its_text_in_dutch(module_stack, who):
+    stack = module_stack
+    case_id = received(stack, who, subject="Afval", text="De vuilnisbak aan de kazerne werd niet geleegd; "
+                                                         "ik parkeerde er vlakbij.")
+    work = f"{stack.url('qualification')}/v1/tenants/brandweer/complaints/{case_id}"
+    for step, body in (("qualification", {"qualification": "gegrond"}),
+                       ("answer-draft", {"text": "Wij legen de vuilnisbak voortaan.", "channel": "post"}),
+                       ("answer", None), ("close", {"reason": "answered"})):
+        response = httpx.post(f"{work}/{step}", headers=who["jo"], json=body)
+        assert response.status_code == 200, response.text
+    closed = lambda **params: [c for c in search(stack, who["chef"], **params)["items"]  # noqa: E731
+                               if c["case_id"] == case_id]
+    found = wait_until(lambda: closed(q="vuilnisbakken", status="closed"))  # the plural finds the singular
+    assert found[0]["closed_at"] is not None and found[0]["status"] == "closed"
+    # The queue has open cases only; the search has them all. Dutch stemming does not make "parkeerde" (a
+    # past tense) "parkeren", but the word as written finds it, and the subject is searched too.
+    assert all(c["case_id"] != case_id for c in httpx.get(f"{stack.url('reporting')}/v1/tenants/brandweer/queue",
+                                                          headers=who["chef"]).json()["items"])
+    assert closed(q="parkeren") == [] and closed(q="parkeerde") and closed(q="afval")
+    assert closed(q="vuilnisbak -kazerne") == []
+    today = found[0]["received_at"][:10]
+    assert closed(closed_from=today, closed_to=today, received_from=today)
+    assert closed(closed_to="2000-01-01") == []
+    # Read rights as the queue's: the owning team and tenant-wide roles, not another team's handler.
+    assert closed(q="vuilnisbak", team="communicatie") and search(stack, who["jo"], q="vuilnisbak")["total"] >= 1
+    assert search(stack, who["fé"], q="vuilnisbak")["items"] == []
+    assert httpx.get(f"{stack.url('reporting')}/v1/tenants/brandweer/cases", params={"team": "communicatie"},
+                     headers=who["fé"]).status_code == 403
+
+
+def test_the_search_pages_with_a_cursor_and_counts_the_total(module_stack, who):
+    stack = module_stack
+    made = {received(stack, who, subject=f"Sirene {n}", text="Een sirene om drie uur 's nachts") for n in range(5)}
+    first = wait_until(lambda: (page := search(stack, who["chef"], q="sirene", sort="case_number", order="asc",
+                                               limit=2))["total"] == 5 and page)
+    assert first["total_is_exact"] and len(first["items"]) == 2
+    seen, page = [c["case_number"] for c in first["items"]], first
+    while page["next_cursor"]:
+        page = search(stack, who["chef"], q="sirene", sort="case_number", order="asc", limit=2,
+                      cursor=page["next_cursor"])
+        seen += [c["case_number"] for c in page["items"]]
+    assert seen == sorted(seen) and len(seen) == 5
+    assert {c["case_id"] for c in search(stack, who["chef"], q="sirene", limit=50)["items"]} == made
+    newest = search(stack, who["chef"], q="sirene", limit=5)["items"]  # received_at, newest first by default
+    assert [c["received_at"] for c in newest] == sorted((c["received_at"] for c in newest), reverse=True)
+    number = newest[0]["case_number"]
+    assert [c["case_number"] for c in search(stack, who["chef"], case_number=number)["items"]] == [number]
+    wrong = httpx.get(f"{stack.url('reporting')}/v1/tenants/brandweer/cases", headers=who["chef"],
+                      params={"cursor": first["next_cursor"], "sort": "due_date", "q": "sirenes"})
+    assert wrong.status_code == 422  # a cursor belongs to its sort
+
+
+def test_the_queue_shows_the_answers_approval_progress(module_stack, who):
+    stack = module_stack
+    posted = httpx.post(f"{stack.url('intake')}/v1/tenants/zorgbedrijf/complaints", headers=who["zb-intake"],
+                        json={"channel": "e-mail", "signal_type": "klacht", "subject": "Factuur",
+                              "text": "Twee keer aangerekend"})
+    case_id = posted.json()["case_id"]
+    work = f"{stack.url('qualification')}/v1/tenants/zorgbedrijf/complaints/{case_id}"
+    wait_until(lambda: httpx.get(work.replace(stack.url("qualification"), stack.url("intake")),
+                                 headers=who["zb-manager"]).json().get("due_date"))
+    assert httpx.post(f"{work}/qualification", headers=who["zb-handler"],
+                      json={"qualification": "gegrond"}).status_code == 200
+    assert httpx.post(f"{work}/answer-draft", headers=who["zb-handler"],
+                      json={"text": "Wij storten terug.", "channel": "post"}).status_code == 200
+
+    def row(expected_given: int) -> dict | None:
+        items = httpx.get(f"{stack.url('reporting')}/v1/tenants/zorgbedrijf/queue",
+                          headers=who["zb-handler"]).json()["items"]
+        return next((c for c in items if c["case_id"] == case_id and c["status"] == "drafted"
+                     and c["approvals_given"] == expected_given), None)
+
+    drafted = wait_until(lambda: row(0))
+    assert (drafted["approvals_needed"], drafted["next_approval_step"]) == (2, "realiteitscheck-lokale-manager")
+    assert httpx.post(f"{work}/approvals", headers=who["zb-manager"]).status_code == 200
+    approved = wait_until(lambda: row(1))
+    assert approved["next_approval_step"] == "goedkeuring-directeur-klantbeleving"
