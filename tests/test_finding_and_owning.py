@@ -180,3 +180,12 @@ def test_the_queue_shows_the_answers_approval_progress(module_stack, who):
     assert httpx.post(f"{work}/approvals", headers=who["zb-manager"]).status_code == 200
     approved = wait_until(lambda: row(1))
     assert approved["next_approval_step"] == "goedkeuring-directeur-klantbeleving"
+
+
+def test_me_says_who_the_credentials_are_for_a_person_and_for_a_system(module_stack, who):
+    me = lambda headers: httpx.get(f"{module_stack.url('intake')}/v1/me", headers=headers)  # noqa: E731
+    assert me(who["jo"]).json() == {"kind": "person", "subject": "jo", "tenants": ["brandweer"],
+                                    "roles": ["handler"], "team": "communicatie"}
+    assert me(who["intake"]).json() == {"kind": "system", "subject": "e-loket", "tenants": ["brandweer"],
+                                        "roles": ["intake"], "team": None}
+    assert me({}).status_code == 401 and me({"X-API-Key": "ck_nonsense"}).status_code == 401
