@@ -189,3 +189,33 @@ def test_me_says_who_the_credentials_are_for_a_person_and_for_a_system(module_st
     assert me(who["intake"]).json() == {"kind": "system", "subject": "e-loket", "tenants": ["brandweer"],
                                         "roles": ["intake"], "team": None}
     assert me({}).status_code == 401 and me({"X-API-Key": "ck_nonsense"}).status_code == 401
+
+
+def test_a_person_signed_in_at_the_organisations_provider_is_known_by_its_groups(settings, tmp_path):
+    """The intake process configured for an OpenID provider (discovery, keys, the claims' mapping): the
+    provider's token is read through the mapping, and a token signed with the development secret is refused."""
+    import json
+
+    from launcher.infra import free_port
+    from launcher.stack import SERVICES, Stack
+    from tests.oidc_provider import AUDIENCE, MAPPING, oidc_provider
+
+    with oidc_provider() as provider:
+        env = {"DATABASE_URL": settings.database_url, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+               "OIDC_ISSUER": provider.issuer, "JWT_AUDIENCE": AUDIENCE, "OIDC_CLAIM_MAPPING": json.dumps(MAPPING),
+               **{port.upper(): str(free_port()) for _, port in SERVICES.values()}}
+        stack = Stack(env, log_dir=tmp_path / "logs")
+        try:
+            stack.start("intake")
+            bearer = {"Authorization": "Bearer " + provider.token(sub="jo@stad.example",
+                                                                  groups=["klachten-brandweer-communicatie"])}
+            me = httpx.get(f"{stack.url('intake')}/v1/me", headers=bearer, timeout=10)
+            assert me.json() == {"kind": "person", "subject": "jo@stad.example", "tenants": ["brandweer"],
+                                 "roles": ["handler"], "team": "communicatie"}, me.text
+            tenants = httpx.get(f"{stack.url('intake')}/v1/tenants", headers=bearer, timeout=10).json()
+            assert [t["id"] for t in tenants] == ["brandweer"]
+            own = Credentials(None, settings).token_for(subject="x", tenants=["brandweer"], roles=["manager"])
+            assert httpx.get(f"{stack.url('intake')}/v1/me", headers={"Authorization": f"Bearer {own}"},
+                             timeout=10).status_code == 401
+        finally:
+            stack.stop()
