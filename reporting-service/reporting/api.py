@@ -266,9 +266,9 @@ async def search_cases(
     for column, start, end in (("received_at", received_from, received_to), ("closed_at", closed_from, closed_to)):
         if start is not None:
             query = query.where(cases.c[column] >= datetime.combine(start, datetime.min.time(), timezone.utc))
-        if end is not None:
-            query = query.where(cases.c[column] < datetime.combine(end, datetime.min.time(), timezone.utc)
-                                + timedelta(days=1))
+        if end is not None and end < date.max:  # to the end of that day (the last day there is: no bound)
+            query = query.where(cases.c[column] < datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                                                   timezone.utc))
     if q:
         query = query.where(cases.c.case_id.in_(select(case_search.c.case_id).where(
             case_search.c.tenant == tenant.id, _words(session, q))))
