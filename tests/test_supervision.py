@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from launcher.stack import SERVICES, Stack, Supervisor
+from launcher.stack import GATEWAY, SERVICES, Stack, Supervisor
 from tests.helpers import wait_until
 from tests.test_make_run import start_launcher
 
@@ -54,7 +54,7 @@ def test_make_run_restarts_each_killed_process_and_a_complaint_posted_meanwhile_
         assert printed("Ctrl-C"), f"launcher ended early:\n{''.join(lines)}"
         pids = {m[1]: int(m[2]) for line in lines if (m := re.match(r"\s+(\w+)\s+http://\S+ .* pid (\d+)$", line))}
         pids["broker"] = int(next(m[1] for line in lines if (m := re.search(r"broker: \S+\s+\(pid (\d+)\)", line))))
-        assert set(pids) == {*SERVICES, "broker"}
+        assert set(pids) == {*SERVICES, GATEWAY, "broker"}
 
         credentials = json.loads((tmp_path / "data" / "demo-credentials.json").read_text())
         key = {"X-API-Key": credentials["api_keys"]["brandweer"]["intake"]}
@@ -85,7 +85,7 @@ def test_make_run_restarts_each_killed_process_and_a_complaint_posted_meanwhile_
             return bool(case["team"] and case["due_date"])
 
         wait_until(lambda: total() == 13)
-        for n, name in enumerate([*SERVICES, "broker"], start=1):
+        for n, name in enumerate([*SERVICES, GATEWAY, "broker"], start=1):
             began = time.monotonic()
             os.kill(pids[name], signal.SIGKILL)
             idempotency = str(uuid.uuid4())
@@ -109,7 +109,7 @@ def test_make_run_restarts_each_killed_process_and_a_complaint_posted_meanwhile_
             raise
         reader.join(timeout=5)
     assert code == 0, "".join(lines)
-    assert printed("Restarts: " + ", ".join(f"{name} 1" for name in [*SERVICES, "broker"])), "".join(lines)
+    assert printed("Restarts: " + ", ".join(f"{name} 1" for name in [*SERVICES, GATEWAY, "broker"])), "".join(lines)
     assert session_processes(launcher.pid) == [], "processes of the launcher still running after Ctrl-C"
 
 

@@ -275,7 +275,8 @@ async def search_cases(
     counted = await session.scalar(select(func.count()).select_from(query.limit(TOTAL_BOUND + 1).subquery()))
     key, descending = SORTS[sort], order == "desc"
     if cursor is not None:
-        after = tuple_(key, cases.c.case_id), tuple_(*_search_cursor(cursor, sort, order))
+        value, case_id = _search_cursor(cursor, sort, order)  # bound as the column binds (its offset on SQLite)
+        after = tuple_(key, cases.c.case_id), tuple_(literal(value, key.type), literal(case_id, cases.c.case_id.type))
         query = query.where(after[0] < after[1] if descending else after[0] > after[1])
     ordered = (key.desc(), cases.c.case_id.desc()) if descending else (key, cases.c.case_id)
     rows = (await session.execute(query.order_by(*ordered).limit(limit + 1))).mappings().all()

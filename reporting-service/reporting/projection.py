@@ -25,13 +25,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from sqlalchemy import (Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, delete,
+from sqlalchemy import (Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, delete,
                         insert, literal_column, select, text, update)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.schema import CreateTable
 
-from complaints.adapters.readmodel import Base, SqlProjection
+from complaints.adapters.readmodel import Base, Moment, SqlProjection
 from complaints.model.complaint import status_after
 from complaints.model.tenants import Tenant
 from complaints.model.windows import lead_time
@@ -58,10 +58,10 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         Column("status", String(30), nullable=False),
         Column("team", String(100)),
         Column("qualification", String(100)),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", Moment(), nullable=False),
         Column("due_date", Date),
-        Column("answered_at", DateTime(timezone=True)),
-        Column("closed_at", DateTime(timezone=True)),
+        Column("answered_at", Moment()),
+        Column("closed_at", Moment()),
         Column("lead_time_days", Integer),
         Column("answered_in_time", Boolean),
         Column("complainant_key", String(64)),
@@ -102,8 +102,8 @@ follow_up_actions = Table(
     Column("what", Text, nullable=False),
     Column("team", String(100), nullable=False),
     Column("due_on", Date),
-    Column("added_at", DateTime(timezone=True), nullable=False),
-    Column("done_at", DateTime(timezone=True)),
+    Column("added_at", Moment(), nullable=False),
+    Column("done_at", Moment()),
     Column("outcome", Text),
     Index("ix_follow_up_actions_tenant_team", "tenant", "team", "done_at"),
 )

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
 
+from complaints.model.labels import TOTAL
 from complaints.model.tenants import Code, PublishedTable, Tenant
 
 COUNTED_BY = ("A case counts in the year it was received. A complaint about several teams counts once, except "
@@ -62,7 +63,7 @@ def channels(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     table = Table(["channel", "label", "cases", "share_pct"])
     table.rows = [{"channel": ch.code, "label": ch.label, "cases": counts[ch.code], "share_pct": share}
                   for ch, share in zip(used, _shares([counts[ch.code] for ch in used], spec.share_decimals))]
-    table.rows.append({"channel": "total", "label": "Total", "cases": len(cases),
+    table.rows.append({"channel": "total", "label": TOTAL[tenant.language], "cases": len(cases),
                        "share_pct": 100.0 if cases else 0.0})
     return table
 
@@ -73,7 +74,7 @@ def kinds(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, y
     table = Table(["signal_type", "label", "cases", "share_pct"])
     table.rows = [{"signal_type": k.code, "label": k.label, "cases": counts[k.code], "share_pct": share}
                   for k, share in zip(listed, _shares([counts[k.code] for k in listed], spec.share_decimals))]
-    table.rows.append({"signal_type": "total", "label": "Total", "cases": len(cases),
+    table.rows.append({"signal_type": "total", "label": TOTAL[tenant.language], "cases": len(cases),
                        "share_pct": 100.0 if cases else 0.0})
     return table
 
@@ -95,7 +96,7 @@ def qualifications(cases: list[Row], tenant: Tenant, today: date, spec: Publishe
             row["not-qualified"] = cells[(code, None)]
         row["total"] = sum(row[column] for column in (*schemes, *unqualified))
         table.rows.append(row)
-    table.rows.append({"category": "total", "label": "Total",
+    table.rows.append({"category": "total", "label": TOTAL[tenant.language],
                        **{column: sum(r[column] for r in table.rows) for column in table.columns[2:]}})
     return table
 
@@ -108,7 +109,7 @@ def keywords(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable
     table = Table(["category", "group", "label", "cases"])  # keyed by the first column, as every table
     table.rows = [{"group": groups.get(code), "category": code, "label": label, "cases": counts[code]}
                   for code, label in _keywords(cases, tenant, spec.signal_types)]
-    table.rows.append({"group": None, "category": "total", "label": "Total", "cases": len(cases)})
+    table.rows.append({"group": None, "category": "total", "label": TOTAL[tenant.language], "cases": len(cases)})
     return table
 
 
@@ -131,7 +132,7 @@ def timeliness(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTab
             table.rows.append(_timeliness_row(kind.code, kind.label,
                                               [c for c in cases if c["signal_type"] == kind.code]))
     # Over every case, not from the rounded averages above.
-    table.rows.append(_timeliness_row("total", "Total", cases))
+    table.rows.append(_timeliness_row("total", TOTAL[tenant.language], cases))
     table.notes.append("Lead time counts the days the tenant's window counts (e.g. without school holidays).")
     return table
 
@@ -189,7 +190,7 @@ def entity_months(cases: list[Row], tenant: Tenant, today: date, spec: Published
         row.update({month: cells[(entity.code, m)] for m, month in enumerate(months, start=1)})
         row["total"] = sum(row[month] for month in months)
         table.rows.append(row)
-    table.rows.append({"entity": "total", "label": "Total",
+    table.rows.append({"entity": "total", "label": TOTAL[tenant.language],
                        **{column: sum(r[column] for r in table.rows) for column in table.columns[2:]}})
     return table
 
@@ -216,7 +217,7 @@ def admissibility(cases: list[Row], tenant: Tenant, today: date, spec: Published
          "repeated": sum(repeated.values())},
         {"category": "not-admissible", "label": "Inadmissible complaints, questions and reports",
          "cases": len(cases) - len(complaints), "repeated": None},
-        {"category": "total", "label": "Total", "cases": len(cases), "repeated": None}]
+        {"category": "total", "label": TOTAL[tenant.language], "cases": len(cases), "repeated": None}]
     return table
 
 
@@ -239,7 +240,7 @@ def follow_up(actions: list[Row], tenant: Tenant, today: date) -> Table:
         cell = cells[(team, category)]
         table.rows.append({"team": team, "category": category, "label": _label(tenant.teams, team),
                            "actions": cell["follow-up"] + cell["improvement"], **{c: cell[c] for c in columns}})
-    table.rows.append({"team": "total", "category": None, "label": "Total", "actions": len(actions),
+    table.rows.append({"team": "total", "category": None, "label": TOTAL[tenant.language], "actions": len(actions),
                        **{c: sum(r[c] for r in table.rows) for c in columns}})
     table.notes.append(f"Actions added in the year; open and overdue as of {today.isoformat()}.")
     return table
@@ -250,7 +251,7 @@ def open_overdue(overdue: dict[str | None, int], tenant: Tenant, today: date) ->
     table = Table(["team", "label", "overdue"])
     table.rows = [{"team": t.code, "label": t.label, "overdue": overdue[t.code]} for t in tenant.teams
                   if overdue.get(t.code)]
-    table.rows.append({"team": "total", "label": "Total", "overdue": sum(overdue.values())})
+    table.rows.append({"team": "total", "label": TOTAL[tenant.language], "overdue": sum(overdue.values())})
     table.notes.append(f"As of {today.isoformat()}.")
     return table
 
@@ -309,7 +310,7 @@ def relative_to_contacts(cases: list[Row], tenant: Tenant, today: date, spec: Pu
                    "cases", "relative_pct"])
     table.rows = [row(team, _label(tenant.teams, team), volumes[team], by_team[team])
                   for team in [*volumes, *unlisted]]
-    table.rows.append(row("total", "Total", sum(volumes.values(), Counter()), cases))
+    table.rows.append(row("total", TOTAL[tenant.language], sum(volumes.values(), Counter()), cases))
     table.notes.append("Contacts are the tenant's own figures per half-year; a half-year it has none for shows "
                        "none, and its cases are left out of the relative %.")
     return table

@@ -60,3 +60,11 @@ def test_a_complaint_about_three_teams_counts_once_per_complaint_and_once_per_te
                        city, TODAY, 2023)
     cases = {row["team"]: row["cases"] for row in per_team.rows}
     assert cases["mpa"] == 2 and cases["os-loketten"] == 1 and cases["sb-ophaaldiensten"] == 1
+
+
+def test_a_table_in_dutch_prints_the_tenants_dutch_labels_and_totaal():
+    from complaints.model.tenants import in_language
+    fire = in_language(T["brandweer"], "nl")
+    table = compute(PublishedTable(id="t", title="t", report="channels"), [case()], fire, TODAY)
+    e_mail = next(c for c in T["brandweer"].channels if c.code == "e-mail")
+    assert [r["label"] for r in table.rows] == [e_mail.nl, "Totaal"] and e_mail.nl != e_mail.label

@@ -1,4 +1,4 @@
-"""`make run`: the broker, the relay and the four services on the embedded default.
+"""`make run`: the broker, the relay and the four services on the embedded default, the gateway in front.
 
 Everything lives in `.data/` (the SQLite store and read models, the logs);
 Ctrl-C stops every process cleanly. A process that exits, the bundled broker
@@ -24,7 +24,7 @@ from complaints.settings import Settings
 from launcher.credentials import demo_credentials
 from launcher.demo import load_demo
 from launcher.infra import Broker, start_broker
-from launcher.stack import SERVICES, Exited, Stack, Supervisor, Watched
+from launcher.stack import GATEWAY, SERVICES, Exited, Stack, Supervisor, Watched
 
 DATA = Path(os.environ.get("COMPLAINTS_DATA_DIR", ".data"))
 
@@ -77,7 +77,8 @@ def main() -> int:
     settings = Settings(_env_file=DATA / "complaints.env")
     log_to(DATA / "logs" / "launcher.log")
     env = {"ENVIRONMENT": settings.environment, "DATABASE_URL": settings.database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
+           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+           "GATEWAY_PORT": str(settings.gateway_port)}
     env.update({field.upper(): str(getattr(settings, field)) for _, field in SERVICES.values()})
     broker = None
     if settings.embedded_broker:
@@ -102,13 +103,18 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_sigint)
     try:
         stack.start()
+        stack.start(GATEWAY)  # after the services: it is their front door
         watch.start()
         if broker:
             watch_broker(watch, broker, DATA / "logs" / "broker.log")
         credentials = demo_credentials(settings, DATA / "demo-credentials.json")
-        report = load_demo(stack.url("intake"), credentials["api_keys"]["brandweer"]["import"])
+        report = load_demo(stack.url(GATEWAY), credentials["api_keys"]["brandweer"]["import"])
         print(f"Store and read models: {settings.database_url}   broker: {settings.kafka_bootstrap_servers}"
               + (f"   (pid {broker.process.pid})" if broker else ""))
+        print(f"  {GATEWAY:<14} {stack.url(GATEWAY)}   (one origin for people and browsers)   "
+              f"pid {stack.processes[GATEWAY].pid}")
+        print(f"  {'':<14} CORS for {' '.join(settings.cors_origins) or 'no origin'} (CORS_ORIGINS); "
+              "each service on its own port, for operators:")
         for name in SERVICES:
             print(f"  {name:<14} {stack.url(name)}   (docs: {stack.url(name)}/docs)   pid {stack.processes[name].pid}")
         print(f"Demo: BZA's 13 complaints of 2023 imported ({report['created']} new, "
@@ -122,7 +128,7 @@ def main() -> int:
             print(f"  {tenant:<12} " + "  ".join(f"{p['sub']}" + (f" ({p['team']})" if p["team"] else "")
                                                  for p in people))
         key = credentials["api_keys"]["brandweer"]["intake"]
-        print(f"Try: curl -H 'X-API-Key: {key}' {stack.url('intake')}/v1/tenants/brandweer")
+        print(f"Try: curl -H 'X-API-Key: {key}' {stack.url(GATEWAY)}/v1/tenants/brandweer")
         print("A process that exits is started again (restarts are printed here and logged in launcher.log).")
         print(f"Logs in {DATA / 'logs'}/. Ctrl-C stops everything.", flush=True)
         stopping.wait()

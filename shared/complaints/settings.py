@@ -11,6 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -23,6 +24,8 @@ from complaints.model.tenants import BUNDLED
 
 DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 DEV_PSEUDONYM_SECRET = "development-only-pseudonym-secret"
+# A front-end's development server on this machine (Vite's port), allowed to call the API in development.
+DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 
 
 # `make run` writes `ENVIRONMENT=development` here (its data folder), so the CLI commands the README shows
@@ -81,6 +84,11 @@ class Settings(BaseSettings):
     qualification_port: int = 8003
     reporting_port: int = 8004
     relay_port: int = 8005
+    # The gateway (Caddy): every public path of the four services on this one port, CORS answered there.
+    gateway_port: int = 8000
+    # The browser origins the gateway lets call the API (CORS), a JSON list: '["https://app.example.org"]'.
+    # None in production unless listed; in development, unless set, DEV_CORS_ORIGINS.
+    cors_origins: list[str] = Field(default_factory=list)
     host: str = "127.0.0.1"
     intake_url: str = ""  # where other processes reach intake; defaults to host:intake_port
 
@@ -139,6 +147,22 @@ class Settings(BaseSettings):
         if self.oidc_issuer and not self.oidc_claim_mapping:
             raise ValueError("OIDC_ISSUER needs OIDC_CLAIM_MAPPING: which of the provider's claims grant "
                              "which tenants, roles and team")
+        return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        # A browser sends `scheme://host[:port]` exactly; one written with a path or a trailing slash never matches.
+        for origin in origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+                raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], without a path")
+        return origins
+
+    @model_validator(mode="after")
+    def _development_origins(self) -> "Settings":
+        if self.environment == "development" and "cors_origins" not in self.model_fields_set:
+            self.cors_origins = list(DEV_CORS_ORIGINS)
         return self
 
     @model_validator(mode="after")

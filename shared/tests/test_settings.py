@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from complaints.settings import DEV_JWT_SECRET, Settings
+from complaints.settings import DEV_CORS_ORIGINS, DEV_JWT_SECRET, Settings
 
 STRONG = "s" * 32
 PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "jwt_issuer": "https://idp.stad.example",
@@ -15,7 +15,7 @@ PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "jwt_issuer": "h
 def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a deployment that sets nothing (the tests themselves run as development)."""
     for name in ("ENVIRONMENT", "JWT_SECRET", "PSEUDONYM_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL",
-                 "KAFKA_SECURITY_PROTOCOL", "KAFKA_USERNAME", "KAFKA_PASSWORD"):
+                 "KAFKA_SECURITY_PROTOCOL", "KAFKA_USERNAME", "KAFKA_PASSWORD", "CORS_ORIGINS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -73,3 +73,20 @@ def test_production_takes_tls_without_sasl_and_development_the_plain_connection_
 def test_make_runs_file_says_development(tmp_path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "complaints.env").write_text("ENVIRONMENT=development\n")
     assert Settings(_env_file=tmp_path / "complaints.env").environment == "development"
+
+
+def test_production_allows_no_browser_origin_unless_listed_and_development_a_local_front_end():
+    assert Settings(_env_file=None, **PRODUCTION).cors_origins == []
+    assert Settings(_env_file=None, environment="development").cors_origins == list(DEV_CORS_ORIGINS)
+    assert Settings(_env_file=None, environment="development", cors_origins=[]).cors_origins == []
+
+
+def test_cors_origins_are_read_as_a_json_list(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CORS_ORIGINS", '["https://app.stad.example", "http://localhost:3000"]')
+    assert Settings(_env_file=None, **PRODUCTION).cors_origins == ["https://app.stad.example", "http://localhost:3000"]
+
+
+@pytest.mark.parametrize("origin", ["https://app.stad.example/", "app.stad.example", "https://app.stad.example/ui"])
+def test_an_origin_with_a_path_or_without_a_scheme_is_refused_as_a_browser_never_sends_it(origin):
+    with pytest.raises(ValidationError, match="is not an origin"):
+        Settings(_env_file=None, **PRODUCTION, cors_origins=[origin])

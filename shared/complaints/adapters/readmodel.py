@@ -8,6 +8,7 @@ IntegrityError, which the follower counts as a duplicate.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import BigInteger, Connection, String, insert, select, text, update
+from sqlalchemy import BigInteger, Connection, DateTime, String, TypeDecorator, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,6 +27,20 @@ from complaints.settings import Settings
 
 class Base(DeclarativeBase):
     pass
+
+
+class Moment(TypeDecorator[datetime]):
+    """A moment, always read back with its offset: PostgreSQL keeps it (timestamptz); SQLite (`make run`) keeps
+    no offset, so the UTC it was written in is put back. Every timestamp the API gives carries its offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(timezone.utc) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 class ProjectionTracking(Base):

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Table, Text, and_, insert, select, update
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from complaints.adapters.readmodel import Base
+from complaints.adapters.readmodel import Base, Moment
 
 skipped_events = Table(
     "skipped_events", Base.metadata,
@@ -30,9 +30,9 @@ skipped_events = Table(
     Column("case_id", String(36), nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("skipped_at", DateTime(timezone=True), nullable=False),
-    Column("redrive_requested_at", DateTime(timezone=True)),
-    Column("redriven_at", DateTime(timezone=True)),
+    Column("skipped_at", Moment(), nullable=False),
+    Column("redrive_requested_at", Moment()),
+    Column("redriven_at", Moment()),
     Index("ix_skipped_events_tenant_case", "tenant", "case_id"),
 )
 

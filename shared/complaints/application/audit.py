@@ -52,7 +52,7 @@ class Audit:
         """Every event in order (as JSON values): type, who, when it happened and was recorded, the
         configuration version that decided it, a readable summary; the complainant readable while their
         key exists."""
-        entries = [entry(e) for e in self._events(caller, tenant, case_id, "history")]
+        entries = [entry(e, tenant.language) for e in self._events(caller, tenant, case_id, "history")]
         for item in entries:
             if "complainant" in item["data"]:
                 item["data"]["complainant"] = self.store.personal.open(item["data"]["complainant"])

@@ -35,6 +35,7 @@ class CaseRecord:
     complainant: dict[str, Any]
     allowed_actions: list[Action]
     next_approval_step: str | None
+    language: str = "en"  # of the labels shown with it (the tenant's, as the caller chose)
 
 
 class CaseWork:
@@ -44,10 +45,12 @@ class CaseWork:
     # --- reading ---------------------------------------------------------------------------------
     def record(self, caller: Caller, tenant: Tenant, case: Complaint) -> CaseRecord:
         if caller.kind == "system":  # a system sees its case's status: no complainant, no actions to offer
-            return CaseRecord(case=case, complainant={}, allowed_actions=[], next_approval_step=None)
+            return CaseRecord(case=case, complainant={}, allowed_actions=[], next_approval_step=None,
+                              language=tenant.language)
         return CaseRecord(case=case, complainant=self.store.personal.open(case.complainant),
                           allowed_actions=permissions.allowed_actions(caller, case, tenant),
-                          next_approval_step=case.next_approval_step(tenant.codes("approvals")))
+                          next_approval_step=case.next_approval_step(tenant.codes("approvals")),
+                          language=tenant.language)
 
     def read(self, caller: Caller, tenant: Tenant, case_id: UUID, *, as_of: datetime | None = None,
              version: int | None = None) -> CaseRecord:

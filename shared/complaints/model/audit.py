@@ -74,13 +74,60 @@ SUMMARIES = {
 }
 
 
-def summary(domain_event: Any) -> str:
+def _team_nl(value: Any) -> str:
+    return f"team {value}" if value else "geen team"
+
+
+SUMMARIES_NL = {
+    "Received": lambda e: f"Ontvangen via {e.channel} als {e.signal_type}" + (f" ({e.category})" if e.category else "")
+                          + f", dossiernummer {e.case_number}"
+                          + (f", een deel van klacht {e.part_of['case_number']}" if getattr(e, "part_of", None)
+                             else ""),
+    "Routed": lambda e: f"Toegewezen aan {_team_nl(e.team)} door regel {e.rule_id}",
+    "Rerouted": lambda e: f"Doorgestuurd van {_team_nl(e.from_team)} naar {_team_nl(e.team)}: {e.reason}",
+    "CategorySet": lambda e: f"Categorie {e.category}" + (f" (was {e.previous})" if e.previous else ""),
+    "ClockStarted": lambda e: f"Te beantwoorden tegen {e.due_date}: {e.window_days} "
+                              f"{'werkdagen' if e.day_kind == 'working' else 'kalenderdagen'} vanaf {e.started_on} "
+                              f"({e.calendar})",
+    "InvestigationStarted": lambda e: "Onderzoek gestart",
+    "NoteAdded": lambda e: "Notitie toegevoegd",
+    "InformationRequested": lambda e: "Info gevraagd aan de klager" + ("; de termijn staat stil" if e.pauses_clock
+                                                                       else ""),
+    "InformationReceived": lambda e: f"Info ontvangen na {e.paused_days} dagen; te beantwoorden tegen {e.due_date}",
+    "StaffHeard": lambda e: "Betrokken medewerkers gehoord",
+    "MediationProposed": lambda e: "Bemiddeling voorgesteld",
+    "WindowExtended": lambda e: f"Termijn verlengd tot {e.window_days} dagen, te beantwoorden tegen {e.due_date}: "
+                                f"{e.reason}",
+    "Qualified": lambda e: f"Gekwalificeerd als {e.qualification}",
+    "AnswerDrafted": lambda e: f"Antwoord opgesteld, te versturen per {e.channel}",
+    "AnswerApproved": lambda e: f"Antwoord goedgekeurd: {e.step}",
+    "Answered": lambda e: f"Antwoord verstuurd per {e.channel}",
+    "Closed": lambda e: f"Afgesloten: {e.reason}" + (f", doorgestuurd naar {e.forwarded_to}" if e.forwarded_to else ""),
+    "Reopened": lambda e: f"Heropend: {e.reason}",
+    "DeadlineApproaching": lambda e: f"Termijn van {e.due_date} nadert",
+    "DeadlineBreached": lambda e: f"Termijn van {e.due_date} verstreken zonder antwoord",
+    "Split": lambda e: "Opgesplitst in delen voor " + ", ".join(f"{_team_nl(p['team'])} ({p['case_number']})"
+                                                               for p in e.parts),
+    "PartQualified": lambda e: f"Het deel van {_team_nl(e.team)} gekwalificeerd als {e.qualification}",
+    "Transferred": lambda e: f"Overgedragen aan {e.to_tenant} als dossier {e.to_case_number}: {e.reason}",
+    "ActionAdded": lambda e: f"{'Opvolgactie' if e.kind == 'follow-up' else 'Verbeteractie'} {e.number} voor "
+                             f"{_team_nl(e.team)}",
+    "ActionDone": lambda e: f"Actie {e.number} uitgevoerd",
+    "Assigned": lambda e: f"Toegewezen aan {e.assignee} van {_team_nl(e.team)}",
+    "Unassigned": lambda e: f"Teruggegeven door {e.previous}",
+}
+SUMMARIES_BY_LANGUAGE = {"en": SUMMARIES, "nl": SUMMARIES_NL}
+
+
+def summary(domain_event: Any, language: str = "en") -> str:
+    """A readable line for the event, in `language` (English where there is none)."""
     kind = type(domain_event).__name__
-    return SUMMARIES.get(kind, lambda e: kind)(domain_event)
+    summaries = SUMMARIES_BY_LANGUAGE.get(language, SUMMARIES)
+    return summaries.get(kind, SUMMARIES.get(kind, lambda e: kind))(domain_event)
 
 
-def entry(domain_event: Any) -> dict[str, Any]:
-    """One line of a case's history."""
+def entry(domain_event: Any, language: str = "en") -> dict[str, Any]:
+    """One line of a case's history, its summary in `language`."""
     return {
         "version": domain_event.originator_version,
         "type": type(domain_event).__name__,
@@ -88,7 +135,7 @@ def entry(domain_event: Any) -> dict[str, Any]:
         "occurred_at": getattr(domain_event, "occurred_at", domain_event.timestamp),
         "recorded_at": domain_event.timestamp,
         "config_version": getattr(domain_event, "config_version", None),
-        "summary": summary(domain_event),
+        "summary": summary(domain_event, language),
         "data": {k: v for k, v in vars(domain_event).items() if k not in ENVELOPE},
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, StringConstraints, ValidationError,
@@ -21,12 +21,20 @@ from complaints.model.roles import PERSON_ROLES
 BUNDLED = Path(__file__).parents[1] / "tenants"  # the data beside the code
 
 
+# The languages labels come in: English (`label`) and, beside it, Dutch (`nl`), the organisations' own.
+LANGUAGES = ("en", "nl")
+
+
 class Code(BaseModel):
-    """A term of the tenant's vocabulary: a stable code (the users' own word) and a label."""
+    """A term of the tenant's vocabulary: a stable code (the users' own word) and its labels."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str
-    label: str
+    label: str = Field(description="In English")
+    nl: str | None = Field(default=None, description="In Dutch")
+
+    def in_language(self, language: str) -> str:
+        return getattr(self, language, None) or self.label
 
 
 class Channel(Code):
@@ -197,6 +205,8 @@ class Tenant(BaseModel):
         default=None, description="The signal types a handler qualifies before answering (none given: all); "
                                   "the others are answered without a qualification")
     tables: list[PublishedTable] = Field(default=[], description="The tables the tenant publishes yearly")
+    language: Literal["en", "nl"] = Field(default="en", description="The language of every `label` here "
+                                                                     "(Accept-Language chooses)")
     transfer_window_from: Literal["first-receipt", "transfer"] = Field(
         default="transfer", description="A case transferred here from another organisation: whether its window "
                                         "runs from the first receipt there or from the transfer")
@@ -304,6 +314,31 @@ class Tenant(BaseModel):
 
 class TenantFileError(Exception):
     """A tenant file that cannot be used; the message names file, tenant and field."""
+
+
+def in_language(tenant: Tenant, language: str) -> Tenant:
+    """The tenant with every label in `language` (where its file gives one; else the English), for showing it to
+    people: the codes, and so every rule, are the same."""
+    if language == tenant.language:
+        return tenant
+    key = (id(tenant), language)
+    if key not in _LOCALISED:  # kept with the tenant itself, so its id is not reused meanwhile
+        _LOCALISED[key] = (tenant, _labelled(tenant, language).model_copy(update={"language": language}))
+    return _LOCALISED[key][1]
+
+
+_LOCALISED: dict[tuple[int, str], tuple[Tenant, Tenant]] = {}
+
+
+def _labelled(value: Any, language: str) -> Any:
+    if isinstance(value, BaseModel):
+        update = {name: _labelled(getattr(value, name), language) for name in type(value).model_fields}
+        if isinstance(value, Code):
+            update["label"] = value.in_language(language)
+        return value.model_copy(update=update)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_labelled(item, language) for item in value)
+    return value
 
 
 def load_file(path: Path) -> Tenant:

@@ -7,18 +7,28 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from complaints.application.audit import Audit
 from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock
 from complaints.application.intake import Intake
 from complaints.application.systems import Systems
-from complaints.model.tenants import Tenant
+from complaints.model.tenants import LANGUAGES, Tenant, in_language
 from complaints.web.problems import invalid_fields, known_tenant
 
 
-def _tenant(request: Request, tenant: Annotated[str, Path(description="Tenant id, e.g. brandweer")]) -> Tenant:
-    return known_tenant(request.app.state.tenants, tenant)
+def _language(accept_language: Annotated[str | None, Header(
+        description="nl for Dutch labels; English without it")] = None) -> str:
+    """The language of the labels, as the caller's Accept-Language prefers among those the labels come in."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES, default="en")
+
+
+def _tenant(request: Request, tenant: Annotated[str, Path(description="Tenant id, e.g. brandweer")],
+            language: Annotated[str, Depends(_language)]) -> Tenant:
+    """The tenant, its labels in the caller's language."""
+    return in_language(known_tenant(request.app.state.tenants, tenant), language)
 
 
 def _expected_version(if_match: Annotated[str | None, Header(

@@ -10,12 +10,14 @@ from pydantic import BaseModel, Field
 
 from complaints.application.cases import CaseRecord
 from complaints.model.complaint import Complaint
+from complaints.model.labels import ACTIONS, STATUSES, word
 
 
 class ActionLink(BaseModel):
     """Something this caller may do next on the case: the name is the path's last segment."""
 
     name: str = Field(examples=["answer-draft"])
+    label: str = Field(examples=["Draft the answer"], description="In the caller's language (Accept-Language)")
     method: str = Field(examples=["POST"])
     href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
 
@@ -63,6 +65,7 @@ class CaseView(BaseModel):
     case_number: str
     tenant: str
     status: str
+    status_label: str = Field(description="The state in the caller's language (Accept-Language)")
     version: int
     allowed_actions: list[ActionLink] = Field(description="Exactly what this caller may do next, given their "
                                                           "role, team, authorship, the approvals and the state")
@@ -109,13 +112,15 @@ class CaseView(BaseModel):
     @classmethod
     def of(cls, record: CaseRecord) -> CaseView:
         case = record.case
-        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts")
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts", "status_label")
         fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
                    actions=[FollowUpAction.of(case, number) for number in case.actions],
                    parts=[PartLink(**part) for part in case.parts.values()],
-                   allowed_actions=[ActionLink(name=a.name, method=a.method, href=a.href)
-                                    for a in record.allowed_actions], **fields)
+                   status_label=word(STATUSES, case.status, record.language),
+                   allowed_actions=[ActionLink(name=a.name, label=word(ACTIONS, a.name, record.language),
+                                               method=a.method, href=a.href) for a in record.allowed_actions],
+                   **fields)
 
 
 class CaseStatus(BaseModel):
