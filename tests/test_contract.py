@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import contract
-from complaints.application.permissions import CASE_ACTIONS, CASE_OPERATIONS
+from complaints.application.permissions import ACTION_PATHS, CASE_ACTIONS, CASE_OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 NPM_DIR = ROOT / "tests" / "contract"
@@ -98,7 +98,7 @@ def test_every_allowed_action_names_the_operation_it_calls(document: dict[str, A
     assert CASE_OPERATIONS.keys() == CASE_ACTIONS.keys()
     wrong = {}
     for name, method in CASE_ACTIONS.items():
-        operation = document["paths"].get(f"{CASE}/{name}", {}).get(method.lower(), {})
+        operation = document["paths"].get(f"{CASE}/{ACTION_PATHS.get(name, name)}", {}).get(method.lower(), {})
         if operation.get("operationId") != CASE_OPERATIONS[name]:
             wrong[name] = (CASE_OPERATIONS[name], operation.get("operationId"))
     assert not wrong, f"action: (operation id it names, the contract's): {wrong}"

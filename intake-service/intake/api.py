@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -24,6 +24,24 @@ from complaints.web.views import CaseReference, CaseState, CaseStatus, CaseView
 router = APIRouter()
 ERRORS = documented(_401="No, unknown, revoked or expired credentials",
                     _403="Credentials not granted this tenant or role", _404="Unknown tenant or case")
+
+
+# --- who is calling ---------------------------------------------------------------------------
+class Me(BaseModel):
+    """Who these credentials are, as the platform reads them (a frontend shows who is logged in)."""
+
+    kind: Literal["person", "system"]
+    subject: str = Field(description="A person's subject (`sub`), or the calling system's name")
+    tenants: list[str]
+    roles: list[str]
+    team: str | None
+
+
+@router.get("/v1/me", response_model=Me, tags=["tenants"], responses=ERRORS)
+def me(caller: Annotated[Caller, Depends(require("who-am-i"))]) -> Me:
+    """The caller's kind, subject, tenants, roles and team, from their credentials."""
+    return Me(kind=caller.kind, subject=caller.name, tenants=sorted(caller.tenants), roles=sorted(caller.roles),
+              team=caller.team)
 
 
 # --- tenants ---------------------------------------------------------------------------------

@@ -144,6 +144,25 @@ def reopen(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Reason, ca
     return CaseView.of(cases.reopen(caller, tenant, case_id, body.reason, version))
 
 
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"assignee": "an.peeters@stad"}]})
+    assignee: str = Field(min_length=1, max_length=200, description="The person's subject (their token's `sub`)")
+
+
+@router.post("/assignment", response_model=CaseView, responses=ERRORS)
+def assign(caller: WorkerDep, tenant: TenantDep, case_id: UUID, body: Assignment, cases: CasesDep,
+           version: IfMatch) -> CaseView:
+    """Makes the case a person's work: a handler takes an unassigned case of their team for themselves, a
+    manager assigns it to anyone (or reassigns it). Colleagues of the team still act on it; a reroute clears it."""
+    return CaseView.of(cases.assign(caller, tenant, case_id, body.assignee, version))
+
+
+@router.delete("/assignment", response_model=CaseView, responses=ERRORS)
+def unassign(caller: WorkerDep, tenant: TenantDep, case_id: UUID, cases: CasesDep, version: IfMatch) -> CaseView:
+    """Gives the case back to its team: by the assignee, or a manager."""
+    return CaseView.of(cases.unassign(caller, tenant, case_id, version))
+
+
 class NewAction(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "kind": "improvement", "what": "Bodycam aanzetten bij elke interventie", "team": "klantenmanagement",

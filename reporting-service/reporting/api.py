@@ -6,8 +6,8 @@ import base64
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
-from typing import Annotated, Literal
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,10 +24,10 @@ from complaints.web.auth import require
 from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
 from complaints.web.views import CaseState
-from reporting.projection import OPEN_ONLY
+from reporting.projection import OPEN_ONLY, SEARCH_CONFIG, case_search
 from reporting.projection import case_summaries as cases
 from reporting.projection import follow_up_actions as actions
-from complaints.model.tenants import PublishedTable
+from complaints.model.tenants import PublishedTable, Tenant
 from reporting.reports import COUNTED_BY, REPORTS, compute, follow_up, open_overdue
 
 # Reports counted by queries of their own rather than from the year's case rows.
@@ -70,12 +70,22 @@ class ProjectedCase(BaseModel):
     category: str | None
     subject: str
     team: str | None
+    assignee: str | None = Field(description="Whose work it is (a person's subject); None: the team's")
     qualification: str | None
     due_date: date | None = Field(description="A part of a complaint shows its complaint's due date")
     received_at: datetime
     answered_at: datetime | None
+    closed_at: datetime | None
     events_applied: int
     part_of: UUID | None = Field(description="A part of a complaint about several teams: the complaint's case id")
+    approvals_given: int = Field(description="Approval steps the current draft has")
+    approvals_needed: int = Field(description="Approval steps the tenant asks of an answer")
+    next_approval_step: str | None = Field(description="The step the draft needs next (None: no draft waiting)")
+
+    @classmethod
+    def of(cls, row: Any, tenant: Tenant) -> ProjectedCase:
+        return cls(approvals_needed=len(tenant.approvals),
+                   **{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class Queue(BaseModel):
@@ -165,22 +175,30 @@ def _cursor(value: str | None) -> tuple[date, str] | None:
         raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave"}]) from None
 
 
+def _person(caller: Caller, assignee: str | None) -> str | None:
+    """`me` is the caller (a person's subject, as `Assigned` records it)."""
+    return caller.name if assignee == "me" else assignee
+
+
 @router.get("/queue", response_model=Queue)
 async def queue(
     caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, session: SessionDep, clock: ClockDep,
     team: str | None = None, state: str | None = None, signal_type: str | None = None, category: str | None = None,
     channel: str | None = None, overdue: bool | None = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="`me`: the caller's own cases; or a "
+                                                                      "person's subject")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the subject or case number")] = None,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Queue:
-    """A team's open cases: overdue first, then by due date. Handlers see their own team's queue."""
+    """A team's open cases: overdue first, then by due date. Handlers see their own team's queue;
+    `assignee=me` is the caller's own cases (of their team: a reroute takes a case out of it)."""
     team = permissions.queue_team(caller, team)
     now = today(clock)
     # Overdue cases are exactly those with the earliest due dates, so due-date order puts them first.
     due = func.coalesce(cases.c.due_date, literal(FAR))
     query = select(cases).where(cases.c.tenant == tenant.id, OPEN_ONLY)
     for column, value in (("team", team), ("status", state), ("signal_type", signal_type),
-                          ("category", category), ("channel", channel)):
+                          ("category", category), ("channel", channel), ("assignee", _person(caller, assignee))):
         if value is not None:
             query = query.where(cases.c[column] == value)
     if overdue is not None:
@@ -194,13 +212,103 @@ async def queue(
     if after:
         query = query.where(tuple_(due, cases.c.case_number) > tuple_(*after))
     rows = (await session.execute(query.order_by(due, cases.c.case_number).limit(limit + 1))).mappings().all()
-    items = [ProjectedCase(**{k: v for k, v in r.items() if k in ProjectedCase.model_fields}) for r in rows[:limit]]
+    items = [ProjectedCase.of(r, tenant) for r in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         key = [(last["due_date"] or FAR).isoformat(), last["case_number"]]
         next_cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
     return Queue(items=items, next_cursor=next_cursor)
+
+
+# The search counts its matches up to here: beyond it, `total_is_exact` is false and `total` is this bound (a
+# count of a million rows would cost more than the page it comes with).
+TOTAL_BOUND = 10_000
+SORTS = {"received_at": cases.c.received_at, "due_date": func.coalesce(cases.c.due_date, literal(FAR)),
+         "case_number": cases.c.case_number}
+SortKey = Literal["received_at", "due_date", "case_number"]
+
+
+class Found(BaseModel):
+    items: list[ProjectedCase]
+    next_cursor: str | None
+    total: int = Field(description=f"The cases matching, counted up to {TOTAL_BOUND}")
+    total_is_exact: bool = Field(description=f"False: more than {TOTAL_BOUND} match (`total` is then the bound)")
+
+
+def _sort_value(sort: str, row: Any) -> str:
+    value = row[sort] if sort != "due_date" else (row["due_date"] or FAR)
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _search_cursor(value: str, sort: str, order: str) -> tuple[Any, str]:
+    """The (sort value, case id) a page ended at, for the same sort and order."""
+    try:
+        asked, direction, key, case_id = json.loads(base64.urlsafe_b64decode(value.encode()))
+        if (asked, direction) != (sort, order) or not isinstance(key, str) or "\x00" in key + str(case_id):
+            raise ValueError(value)
+        parsed = {"received_at": datetime.fromisoformat, "due_date": date.fromisoformat}.get(sort, str)(key)
+        return parsed, str(UUID(case_id))
+    except (ValueError, TypeError, RecursionError):
+        raise invalid_fields([{"field": "query.cursor", "message": "not a cursor this API gave for this sort "
+                                                                    "and order"}]) from None
+
+
+@router.get("/cases", response_model=Found)
+async def search_cases(
+    caller: Annotated[Caller, Depends(require("queue"))], tenant: TenantDep, session: SessionDep,
+    case_number: Annotated[str | None, Query(max_length=50, description="The case number, exactly")] = None,
+    q: Annotated[str | None, Query(max_length=200, description=(
+        "Words in the subject or text: PostgreSQL's Dutch full-text search (stemmed: `vuilnisbakken` finds "
+        "`vuilnisbak`; \"quoted phrases\", `or`, `-word`); on SQLite a case-insensitive substring"))] = None,
+    status: str | None = None, team: str | None = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="`me`, or a person's subject")] = None,
+    signal_type: str | None = None, category: str | None = None, channel: str | None = None,
+    received_from: date | None = None, received_to: date | None = None,
+    closed_from: date | None = None, closed_to: date | None = None,
+    sort: SortKey = "received_at", order: Literal["asc", "desc"] = "desc",
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Found:
+    """Every case of the tenant, open and closed, as the queue's read rules allow: handlers their own team's,
+    managers, directors and auditors any. Dates are inclusive days (UTC); `next_cursor` gives the next page."""
+    team = permissions.queue_team(caller, team)
+    query = select(cases).where(cases.c.tenant == tenant.id)
+    for column, value in (("case_number", case_number), ("status", status), ("team", team),
+                          ("assignee", _person(caller, assignee)), ("signal_type", signal_type),
+                          ("category", category), ("channel", channel)):
+        if value is not None:
+            query = query.where(cases.c[column] == value)
+    for column, start, end in (("received_at", received_from, received_to), ("closed_at", closed_from, closed_to)):
+        if start is not None:
+            query = query.where(cases.c[column] >= datetime.combine(start, datetime.min.time(), timezone.utc))
+        if end is not None and end < date.max:  # to the end of that day (the last day there is: no bound)
+            query = query.where(cases.c[column] < datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                                                   timezone.utc))
+    if q:
+        query = query.where(cases.c.case_id.in_(select(case_search.c.case_id).where(
+            case_search.c.tenant == tenant.id, _words(session, q))))
+    counted = await session.scalar(select(func.count()).select_from(query.limit(TOTAL_BOUND + 1).subquery()))
+    key, descending = SORTS[sort], order == "desc"
+    if cursor is not None:
+        value, case_id = _search_cursor(cursor, sort, order)  # bound as the column binds (its offset on SQLite)
+        after = tuple_(key, cases.c.case_id), tuple_(literal(value, key.type), literal(case_id, cases.c.case_id.type))
+        query = query.where(after[0] < after[1] if descending else after[0] > after[1])
+    ordered = (key.desc(), cases.c.case_id.desc()) if descending else (key, cases.c.case_id)
+    rows = (await session.execute(query.order_by(*ordered).limit(limit + 1))).mappings().all()
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = base64.urlsafe_b64encode(json.dumps(
+            [sort, order, _sort_value(sort, last), last["case_id"]]).encode()).decode()
+    return Found(items=[ProjectedCase.of(r, tenant) for r in rows[:limit]], next_cursor=next_cursor,
+                 total=min(counted, TOTAL_BOUND), total_is_exact=counted <= TOTAL_BOUND)
+
+
+def _words(session: AsyncSession, q: str) -> Any:
+    """The search's match: the Dutch full-text query on PostgreSQL, a substring of the lowered text on SQLite."""
+    if session.bind.dialect.name == "postgresql":
+        return case_search.c.document.op("@@")(func.websearch_to_tsquery(SEARCH_CONFIG, q))
+    return case_search.c.document.contains(q.lower(), autoescape=True)
 
 
 class OpenAction(BaseModel):
@@ -255,7 +363,7 @@ async def projected_case(caller: Annotated[Caller, Depends(require("queue"))], t
         raise Problem(404, "case-not-found", "No such case in the projection",
                       f"No case {case_id} for tenant {tenant.id} (yet)")
     permissions.ensure_may_read(caller, team=row["team"], received_by=None)
-    return ProjectedCase(**{k: v for k, v in row.items() if k in ProjectedCase.model_fields})
+    return ProjectedCase.of(row, tenant)
 
 
 class SkippedEvent(BaseModel):

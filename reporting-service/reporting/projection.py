@@ -10,8 +10,12 @@ row per part too (`part_of`), and counts its parts (`parts`). The table can be b
 (a rebuild) and swapped in.
 
 Beside it, `follow_up_actions` holds each case's follow-up and improvement
-actions (one row per action), written in the same transaction as the case's
-row; a rebuild leaves it be (it rebuilds the case rows only).
+actions (one row per action), and `case_search` each case's words for the
+search (PostgreSQL's Dutch full-text `tsvector` of subject and text: stemmed
+words and their positions, not the readable text; on SQLite the text itself,
+in lower case), both written in the same transaction as the case's row; a
+rebuild leaves them be (it rebuilds the case rows only, and a case's subject
+and text never change).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from sqlalchemy import (Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, delete,
-                        insert, select, text, update)
+                        insert, literal_column, select, text, update)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.schema import CreateTable
 
@@ -35,6 +40,7 @@ from complaints.settings import Settings
 LIVE = "case_summaries"
 # The partial indexes' predicate, as the migration wrote it: a case is open until answered or closed.
 OPEN_ONLY = text("status NOT IN ('answered', 'closed')")
+OPEN_ASSIGNED = text("status NOT IN ('answered', 'closed') AND assignee IS NOT NULL")
 
 
 def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
@@ -65,6 +71,11 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         # and skip their complaint.
         Column("part_of", String(36)),
         Column("parts", Integer, nullable=False, server_default="0"),
+        # Whose work the case is (a person's subject); a reroute clears it.
+        Column("assignee", String(200)),
+        # The answer's approval progress: steps given to the current draft, and the step it needs next.
+        Column("approvals_given", Integer, nullable=False, server_default="0"),
+        Column("next_approval_step", String(100)),
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
@@ -75,6 +86,9 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
               sqlite_where=OPEN_ONLY),
         Index(f"ix_{name}_open_received", "tenant", "received_at", "due_date", "team", postgresql_where=OPEN_ONLY,
               sqlite_where=OPEN_ONLY),
+        # "My cases": the assigned open cases only, a small part of the table.
+        Index(f"ix_{name}_open_assignee_due", "tenant", "assignee", "due_date", "case_number",
+              postgresql_where=OPEN_ASSIGNED, sqlite_where=OPEN_ASSIGNED),
     )
 
 
@@ -93,6 +107,18 @@ follow_up_actions = Table(
     Column("outcome", Text),
     Index("ix_follow_up_actions_tenant_team", "tenant", "team", "done_at"),
 )
+# Words for the search, written once when a case is received (its subject and text never change).
+case_search = Table(
+    "case_search", Base.metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("tenant", String(50), nullable=False),
+    Column("document", Text().with_variant(TSVECTOR(), "postgresql"), nullable=False),
+    Index("ix_case_search_document", "document", postgresql_using="gin").ddl_if(dialect="postgresql"),
+)
+# Every tenant writes Dutch: PostgreSQL's Dutch configuration stems the words (`vuilnisbakken` finds
+# `vuilnisbak`; its Snowball stemmer does not bring a past tense to the infinitive: `parkeerde` stays apart
+# from `parkeren`).
+SEARCH_CONFIG = literal_column("'dutch'::regconfig")
 ACTION_EVENTS = ("ActionAdded", "ActionDone")
 COLUMNS = tuple(column.name for column in case_summaries.columns)
 EMPTY_ROW = dict.fromkeys(COLUMNS)
@@ -121,7 +147,7 @@ def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
         "subject": storable(event.subject), "status": status_after("Received", ""), "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
         # Received before parts existed, an event has no `part_of` at all.
-        "part_of": (getattr(event, "part_of", None) or {}).get("case_id"), "parts": 0,
+        "part_of": (getattr(event, "part_of", None) or {}).get("case_id"), "parts": 0, "approvals_given": 0,
     }
 
 
@@ -130,6 +156,8 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
     new: dict[str, Any] = {"events_applied": row["events_applied"] + 1, "status": status_after(kind, row["status"])}
     if kind in ("Routed", "Rerouted"):
         new["team"] = event.team
+    if kind in ("Assigned", "Unassigned", "Rerouted"):  # a reroute clears the assignment (the aggregate's rule)
+        new["assignee"] = getattr(event, "assignee", None)
     if kind == "CategorySet":
         new["category"] = event.category
     if kind in DUE_DATE_SET_BY:
@@ -138,6 +166,12 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
         new["qualification"] = event.qualification
     if kind == "Split":
         new["parts"] = row["parts"] + len(event.parts)
+    if kind in ("AnswerDrafted", "Qualified", "Reopened"):  # a new draft (or none) needs every approval again
+        new["approvals_given"] = 0
+    if kind == "AnswerApproved":
+        new["approvals_given"] = row["approvals_given"] + 1
+    new["next_approval_step"] = next_approval_step(tenant, new["status"], new.get("approvals_given",
+                                                                                   row["approvals_given"]))
     if kind == "Answered":
         new["answered_at"] = event.occurred_at
         answered = event.occurred_at.date()
@@ -150,6 +184,12 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
     if kind == "Reopened":
         new.update(answered_at=None, closed_at=None, lead_time_days=None, answered_in_time=None)
     return new
+
+
+def next_approval_step(tenant: Tenant | None, status: str, given: int) -> str | None:
+    """As the case says it (`Complaint.next_approval_step`): the tenant's next step for a draft."""
+    steps = tenant.codes("approvals") if tenant else []
+    return steps[given] if status == "drafted" and given < len(steps) else None
 
 
 class CaseProjection(SqlProjection):
@@ -193,6 +233,7 @@ class CaseProjection(SqlProjection):
                 rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
         await self._write(session, replaced=known & rows.keys(), rows=list(rows.values()))
         await self._actions(session, [event for _, kind, event in keyed if kind in ACTION_EVENTS])
+        await self._search(session, [event for _, kind, event in keyed if kind == "Received"])
         await self._parts_follow_window(session, rows.values())
 
     async def _actions(self, session: AsyncSession, events: list[Any]) -> None:
@@ -209,6 +250,22 @@ class CaseProjection(SqlProjection):
                     follow_up_actions.c.case_id == str(event.originator_id),
                     follow_up_actions.c.number == event.number).values(done_at=event.occurred_at,
                                                                        outcome=storable(event.outcome)))
+
+    async def _search(self, session: AsyncSession, received: list[Any]) -> None:
+        """Keeps `case_search` (the live projection only, as `follow_up_actions`)."""
+        if self.table is not case_summaries or not received:
+            return
+        ids, tenants = [str(e.originator_id) for e in received], [e.tenant for e in received]
+        documents = [storable(f"{e.subject} {e.text}") for e in received]
+        if session.bind.dialect.name == "postgresql":
+            await (await _driver(session)).execute(
+                "INSERT INTO case_search (case_id, tenant, document) "
+                "SELECT d.case_id, d.tenant, to_tsvector('dutch', d.document) "
+                "FROM unnest($1::text[], $2::text[], $3::text[]) AS d(case_id, tenant, document) "
+                "ON CONFLICT (case_id) DO NOTHING", ids, tenants, documents)
+            return
+        await session.execute(insert(case_search).prefix_with("OR IGNORE"), [
+            {"case_id": i, "tenant": t, "document": d.lower()} for i, t, d in zip(ids, tenants, documents)])
 
     async def _parts_follow_window(self, session: AsyncSession, touched: Iterable[dict[str, Any]]) -> None:
         """A part shows its complaint's due date (it has no window of its own): set when the part is made, and
@@ -255,6 +312,7 @@ class CaseProjection(SqlProjection):
         if kind == "Received":
             row = received_row(event)
             await session.execute(insert(self.table).values(**row))
+            await self._search(session, [event])
             await self._parts_follow_window(session, [row])
             return
         if kind in ACTION_EVENTS:

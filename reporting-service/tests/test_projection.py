@@ -102,3 +102,27 @@ async def test_a_batch_overlapping_what_was_applied_is_refused_whole_and_the_fol
     await follower.catch_up()
     assert (await row(projection, case.id))["events_applied"] == 3
     assert await projection.position() == events[-1][1]
+
+
+async def test_a_case_is_found_by_the_words_of_its_text_on_either_store(any_store: Complaints,
+                                                                        projection: CaseProjection):
+    """PostgreSQL matches Dutch words (its full-text search); SQLite, for `make run`, a substring in any case."""
+    from reporting.api import _words
+    from reporting.projection import case_search
+
+    case, event, notification_id = received(any_store)  # one event at a time, and in a batch: the same words
+    await projection.apply(event, Tracking("reporting", notification_id))
+    other = any_store.receive(load_tenants()["brandweer"], Submission("test"), actor="test",
+                              received_at=datetime(2023, 1, 13, tzinfo=timezone.utc), channel="e-mail",
+                              signal_type="klacht", subject="Vuilnisbak", text="Niet geleegd")[0]
+    later = any_store.recorder.select_notifications(start=notification_id + 1, limit=10, topics=[
+        "complaints.domain:Complaint.Received"])[0]
+    await projection.apply_batch([(any_store.mapper.to_domain_event(later), later.id)])
+
+    async def found(q: str) -> set[str]:
+        async with projection.sessions() as session:
+            return set((await session.scalars(select(case_search.c.case_id).where(_words(session, q)))).all())
+
+    assert await found("Snel") == {str(case.id)}
+    assert await found("vuilnisbak") == {str(other.id)}
+    assert await found("geleegd") == {str(other.id)}

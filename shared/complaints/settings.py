@@ -7,16 +7,18 @@ The embedded default (SQLite in `.data/`, the bundled broker on 9092) is what
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from limits import parse
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from complaints.model.roles import PERSON_ROLES
 from complaints.model.tenants import BUNDLED
 
 
@@ -30,6 +32,22 @@ DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 # beside it run as development too; anywhere else the settings are production's unless told otherwise.
 DEVELOPMENT_FILE = Path(".data") / "complaints.env"
 MIN_SECRET_BYTES = 32
+
+
+class ClaimGrant(BaseModel):
+    """What one value of an identity provider's claim grants a person: tenants, roles, a team."""
+
+    model_config = ConfigDict(extra="forbid")
+    tenants: list[str] = []
+    roles: list[str] = []
+    team: str | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _people_roles(cls, roles: list[str]) -> list[str]:
+        if unknown := set(roles) - PERSON_ROLES:
+            raise ValueError(f"unknown roles {sorted(unknown)}: a person's roles are {sorted(PERSON_ROLES)}")
+        return roles
 
 
 class Settings(BaseSettings):
@@ -94,6 +112,13 @@ class Settings(BaseSettings):
     jwt_issuer: str = "complaints-dev"
     jwt_audience: str = "complaints"
     jwks_url: str | None = None
+    # Or the organisation's OpenID Connect provider: its issuer, whose discovery document
+    # (`/.well-known/openid-configuration`) names its keys (`jwks_uri`); the audience is `JWT_AUDIENCE`. Its
+    # tokens carry the organisation's claims, not ours: `OIDC_CLAIM_MAPPING` says what each value of a claim
+    # grants, as JSON `{claim path: {value: {tenants, roles, team}}}`, a dotted path for a nested claim
+    # (`{"groups": {"klachten-brandweer": {"tenants": ["brandweer"], "roles": ["handler"], "team": "communicatie"}}}`).
+    oidc_issuer: str | None = None
+    oidc_claim_mapping: dict[str, dict[str, ClaimGrant]] = Field(default_factory=dict)
     # Keys the complainants' pseudonyms (repeated complaints are counted without reading who).
     pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
     # Bodies above this are refused (413) before they are parsed; an import batch is the largest.
@@ -108,6 +133,21 @@ class Settings(BaseSettings):
     def _a_rate(cls, value: str) -> str:
         parse(value)  # raises ValueError naming what it could not read
         return value
+
+    @field_validator("oidc_claim_mapping", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        """As the environment gives it (JSON), also when passed in as a string."""
+        return json.loads(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_identity_provider(self) -> "Settings":
+        if self.oidc_issuer and self.jwks_url:
+            raise ValueError("set OIDC_ISSUER (its discovery document names the keys) or JWKS_URL, not both")
+        if self.oidc_issuer and not self.oidc_claim_mapping:
+            raise ValueError("OIDC_ISSUER needs OIDC_CLAIM_MAPPING: which of the provider's claims grant "
+                             "which tenants, roles and team")
+        return self
 
     @field_validator("cors_origins")
     @classmethod
@@ -130,14 +170,19 @@ class Settings(BaseSettings):
         if self.environment == "development":
             return self
         problems = []
-        if not self.jwks_url:
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append("OIDC_ISSUER must be an https:// address")
+        if not self.jwks_url and not self.oidc_issuer:
             secret = self.jwt_secret.get_secret_value()
             if secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
-                problems.append(f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes (or JWKS_URL)")
+                problems.append(f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes (or OIDC_ISSUER or "
+                                "JWKS_URL)")
         pseudonym = self.pseudonym_secret.get_secret_value()
         if pseudonym == DEV_PSEUDONYM_SECRET or len(pseudonym.encode()) < MIN_SECRET_BYTES:
             problems.append(f"PSEUDONYM_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
-        unset = [name.upper() for name in ("jwt_issuer", "jwt_audience") if name not in self.model_fields_set]
+        # An OpenID provider's issuer is OIDC_ISSUER (its discovery document must say the same).
+        named = ("jwt_audience",) if self.oidc_issuer else ("jwt_issuer", "jwt_audience")
+        unset = [name.upper() for name in named if name not in self.model_fields_set]
         if unset:
             problems.append(f"{' and '.join(unset)} must be set explicitly (your identity provider's)")
         if not self.kafka_uses_tls:

@@ -12,8 +12,8 @@ from itertools import product
 import pytest
 
 from complaints.application.callers import Caller
-from complaints.application.permissions import (CASE_ACTIONS, Forbidden, allowed_actions, authorize, queue_team,
-                                                read_refusal, refusal)
+from complaints.application.permissions import (ACTION_PATHS, CASE_ACTIONS, Forbidden, allowed_actions, authorize,
+                                                ensure_may_assign, queue_team, read_refusal, refusal)
 from complaints.model.complaint import ALLOWED, CommandRefused, Complaint, NotPermitted
 from complaints.model.tenants import load_tenants
 from complaints.model.windows import due_date
@@ -88,7 +88,7 @@ def test_allowed_actions_are_exactly_the_actions_the_policy_lets_through(who, st
         assert (action in offered) == (refusal(caller, action, case, ZB) is None), action
     assert set(offered) <= set(ALLOWED[case.status])  # never an action the state forbids
     for link in allowed_actions(caller, case, ZB):  # names match the paths they stand for
-        assert link.href == f"/v1/tenants/zorgbedrijf/complaints/{case.id}/{link.name}"
+        assert link.href == f"/v1/tenants/zorgbedrijf/complaints/{case.id}/{ACTION_PATHS.get(link.name, link.name)}"
         assert link.method == CASE_ACTIONS[link.name]
 
 
@@ -103,8 +103,8 @@ def test_who_may_not_act_is_refused_for_who_they_are_in_every_state(who, state):
 
 # --- what each caller is offered -------------------------------------------------------------------------
 ROUTED = ["investigation", "notes", "information-requests", "category", "extension", "qualification",
-          "close-inadmissible", "transfer", "actions"]  # one team: no reroute
-DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft", "actions"]
+          "close-inadmissible", "transfer", "actions", "assign"]  # one team: no reroute
+DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft", "actions", "assign"]
 
 
 @pytest.mark.parametrize(("who", "state", "expected"), [
@@ -114,7 +114,7 @@ DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft", "actions"
     ("manager", "routed", ROUTED),
     ("director", "routed", []),  # a director gives an approval step, nothing else
     ("author", "awaiting-information", ["notes", "information-received", "extension", "close-inadmissible",
-                                        "transfer", "actions"]),
+                                        "transfer", "actions", "assign"]),
     ("author", "drafted", DRAFTED_WORK),  # a handler approves nothing here; the answer awaits approval
     ("colleague", "drafted", DRAFTED_WORK),
     ("manager", "drafted", [*DRAFTED_WORK, "approvals"]),
@@ -124,7 +124,7 @@ DRAFTED_WORK = ["notes", "extension", "qualification", "answer-draft", "actions"
     ("director", "approved-once", ["approvals"]),
     ("author", "approved", [*DRAFTED_WORK, "answer"]),  # only now may the answer be sent
     ("director", "approved", []),
-    ("author", "answered", ["notes", "close", "reopen", "actions"]),
+    ("author", "answered", ["notes", "close", "reopen", "actions", "assign"]),
     ("manager", "closed", ["reopen", "actions"]),  # an action may follow up on a closed case
 ])
 def test_the_care_company_offers_each_caller_exactly_their_next_actions(who, state, expected):
@@ -135,7 +135,7 @@ def test_the_fire_zone_needs_no_approval_and_extends_no_window():
     handler = person("jo", "handler", "brandweer", "communicatie")
     drafted = case_of(BZA, team="communicatie", upto="drafted")
     assert sorted(names(handler, drafted, BZA)) == sorted(["notes", "qualification", "answer-draft", "answer",
-                                                           "actions"])
+                                                           "actions", "assign"])
     routed = case_of(BZA, team="communicatie")
     assert "extension" not in names(handler, routed, BZA) and "reroute" in names(handler, routed, BZA)
 
@@ -206,7 +206,55 @@ def test_a_part_is_worked_by_its_team_and_its_complaint_waits_for_it():
         "an", "handler", "brandweer", "preventie")
     assert "parts" in names(coordinator, complaint, fire)
     [part] = complaint.split(parts=[("preventie", "Alarm")], config_version="1", actor="jo", at=AT)
-    assert sorted(names(preventie, part, fire)) == ["actions", "category", "investigation", "notes", "qualification"]
+    assert sorted(names(preventie, part, fire)) == ["actions", "assign", "category", "investigation", "notes",
+                                                    "qualification"]
     assert names(coordinator, part, fire) == []  # another team's part
     assert "answer-draft" not in names(coordinator, complaint, fire)
     assert refusal(coordinator, "answer-draft", complaint, fire).reason.endswith("team(s) preventie")
+
+
+# --- who works it ---------------------------------------------------------------------------------------
+def test_a_handler_takes_an_unassigned_case_of_their_team_for_themselves_only():
+    case, an = case_of(), ZB_PEOPLE["author"]
+    assert "assign" in names(an, case) and "unassign" not in names(an, case)
+    with pytest.raises(Forbidden, match="for themselves"):
+        ensure_may_assign(an, "bo")
+    ensure_may_assign(an, "an")
+    authorize(an, "assign", case, ZB)
+    case.assign(assignee="an", actor="user:an", at=AT)
+    assert case.assignee == "an"
+    assert "unassign" in names(an, case) and "assign" not in names(an, case)
+    # A colleague still works the case (the assignment is whose work it is, not a lock), but neither takes
+    # it over nor gives it back: that is the assignee's or a manager's.
+    colleague = ZB_PEOPLE["colleague"]
+    assert "investigation" in names(colleague, case)
+    assert refusal(colleague, "assign", case, ZB).status == 403
+    assert refusal(colleague, "unassign", case, ZB).status == 403
+    assert refusal(an, "assign", case, ZB).status == 409
+
+
+def test_a_manager_assigns_anyone_and_takes_anyones_case_back():
+    case, manager = case_of(), ZB_PEOPLE["manager"]
+    ensure_may_assign(manager, "bo")
+    case.assign(assignee="bo", actor="user:cas", at=AT)
+    assert {"assign", "unassign"} <= set(names(manager, case))
+    with pytest.raises(CommandRefused, match="already"):
+        case.assign(assignee="bo", actor="user:cas", at=AT)
+    case.assign(assignee="an", actor="user:cas", at=AT)
+    case.unassign(actor="user:cas", at=AT)
+    assert case.assignee is None and refusal(manager, "unassign", case, ZB).status == 409
+
+
+def test_a_reroute_clears_the_assignment_so_nobody_of_the_old_team_holds_the_case():
+    case = case_of(BZA, team="communicatie")
+    case.assign(assignee="jo", actor="user:jo", at=AT)
+    case.reroute(team="financien", reason="factuur", rule_id=None, config_version="1", actor="user:x", at=AT)
+    assert case.assignee is None
+    jo = person("jo", "handler", "brandweer", "communicatie")
+    assert refusal(jo, "unassign", case, BZA).status == 403  # no longer their team's case
+
+
+def test_nobody_is_assigned_before_routing_nor_after_the_close():
+    assert "assign" not in ALLOWED["received"] and "assign" not in ALLOWED["closed"]
+    closed = case_of(upto="closed")
+    assert refusal(ZB_PEOPLE["manager"], "assign", closed, ZB).status == 409

@@ -41,7 +41,8 @@ PRIVILEGES: dict[str, dict[str, str]] = {
                       "skipped_events": KEEP, **SCHEMA_VERSION},
     # Reads the store only; writes its own projection.
     "reporting": {EVENTS: READ, CHAIN: READ, SNAPSHOTS: READ, KEYS: READ, "case_summaries": KEEP,
-                  "follow_up_actions": KEEP, "projection_tracking": KEEP,
+                  "follow_up_actions": KEEP, "case_search": KEEP,
+                  "projection_tracking": KEEP,
                   "skipped_events": KEEP, **SCHEMA_VERSION},
 }
 

@@ -232,6 +232,20 @@ class CaseWork:
         return self._act(caller, tenant, case_id, "reopen",
                          lambda c, at: c.reopen(reason=reason, actor=caller.actor, at=at), expected_version)
 
+    # --- who works it ----------------------------------------------------------------------------
+    def assign(self, caller: Caller, tenant: Tenant, case_id: UUID, assignee: str,
+               expected_version: int | None = None) -> CaseRecord:
+        """Makes the case a person's work: a handler takes one of their team's, a manager assigns anyone."""
+        permissions.ensure_may_assign(caller, assignee)
+        return self._act(caller, tenant, case_id, "assign",
+                         lambda c, at: c.assign(assignee=assignee, actor=caller.actor, at=at), expected_version)
+
+    def unassign(self, caller: Caller, tenant: Tenant, case_id: UUID,
+                 expected_version: int | None = None) -> CaseRecord:
+        """Gives the case back to its team (the assignee, or a manager)."""
+        return self._act(caller, tenant, case_id, "unassign",
+                         lambda c, at: c.unassign(actor=caller.actor, at=at), expected_version)
+
     # --- routing by hand -------------------------------------------------------------------------
     def reroute(self, caller: Caller, tenant: Tenant, case_id: UUID, team: str, reason: str,
                 expected_version: int | None = None) -> CaseRecord:

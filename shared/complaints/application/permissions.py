@@ -30,7 +30,7 @@ CASE_ACTIONS: dict[str, str] = {
     "staff-hearings": "POST", "mediation": "POST", "category": "PUT", "extension": "POST",
     "qualification": "POST", "answer-draft": "POST", "approvals": "POST", "answer": "POST", "close": "POST",
     "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST", "transfer": "POST", "actions": "POST",
-    "parts": "POST",
+    "parts": "POST", "assign": "POST", "unassign": "DELETE",
 }
 # The OpenAPI operation each action calls (its route function's name), so a client follows `allowed_actions`
 # by operation id rather than by building paths; tests/test_contract.py checks each against the contract.
@@ -40,13 +40,17 @@ CASE_OPERATIONS: dict[str, str] = {
     "category": "set_category", "extension": "extend", "qualification": "qualify", "answer-draft": "draft_answer",
     "approvals": "approve", "answer": "send_answer", "close": "close", "reopen": "reopen", "reroute": "reroute",
     "close-inadmissible": "close_inadmissible", "transfer": "transfer", "actions": "add_action", "parts": "split",
+    "assign": "assign", "unassign": "unassign",
 }
+# Actions whose path is not their name: taking a case on and giving it back are POST and DELETE on one resource.
+ACTION_PATHS: dict[str, str] = {"assign": "assignment", "unassign": "assignment"}
 
 # Actions on a tenant rather than a case, and the roles that may take them.
 TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "receive": frozenset({"intake"}),
     "import": frozenset({"import"}),
     "find-by-reference": frozenset({"intake", "import"}),
+    "who-am-i": SYSTEM_ROLES | PERSON_ROLES,
     "read-configuration": SYSTEM_ROLES | PERSON_ROLES,
     "read-case": SYSTEM_ROLES | PERSON_ROLES,
     "audit-case": PERSON_ROLES,  # history, earlier states, diff, verification, export
@@ -245,9 +249,42 @@ def _qualification_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refu
                                                                          f"{case.signal_type}")
 
 
+def _assign_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
+    """A handler takes an unassigned case of their team; reassigning a colleague's case is a manager's."""
+    if "manager" in caller.roles or case.assignee is None:
+        return None
+    if case.assignee == caller.name:
+        return Refusal(409, "the case is assigned to you already")
+    return Refusal(403, f"the case is assigned to {case.assignee!r}: a manager reassigns it")
+
+
+def _unassign_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
+    """The assignee gives their case back; a manager takes anyone's back."""
+    if case.assignee is None:
+        return Refusal(409, "the case is not assigned")
+    if "manager" in caller.roles or case.assignee == caller.name:
+        return None
+    return Refusal(403, f"the case is assigned to {case.assignee!r}: they or a manager give it back")
+
+
+def assignee_refusal(caller: Caller, assignee: str) -> Refusal | None:
+    """Whom this caller may assign a case to (the case's team and state are `refusal`'s to check): a handler
+    only themselves, a manager anyone (the platform keeps no list of people: the manager names a member of
+    the owning team, whose own token then lets them act only while the case is their team's)."""
+    if "manager" in caller.roles or assignee == caller.name:
+        return None
+    return Refusal(403, "a handler takes a case for themselves; a manager assigns it to someone else")
+
+
+def ensure_may_assign(caller: Caller, assignee: str) -> None:
+    if (found := assignee_refusal(caller, assignee)) is not None:
+        raise Forbidden(found.reason)
+
+
 RULES = {"approvals": _approvals_rule, "answer": _answer_rule, "extension": _extension_rule,
          "close-inadmissible": _close_early_rule, "category": _category_rule, "reroute": _reroute_rule,
-         "parts": _parts_rule, "qualification": _qualification_rule}
+         "parts": _parts_rule, "qualification": _qualification_rule, "assign": _assign_rule,
+         "unassign": _unassign_rule}
 
 
 def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> None:
@@ -265,5 +302,5 @@ def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> N
 def allowed_actions(caller: Caller, case: Complaint, tenant: Tenant) -> list[Action]:
     """Exactly what this caller may do next on this case."""
     base = f"/v1/tenants/{case.tenant}/complaints/{case.id}"
-    return [Action(name, method, f"{base}/{name}", CASE_OPERATIONS[name]) for name, method in CASE_ACTIONS.items()
-            if refusal(caller, name, case, tenant) is None]
+    return [Action(name, method, f"{base}/{ACTION_PATHS.get(name, name)}", CASE_OPERATIONS[name])
+            for name, method in CASE_ACTIONS.items() if refusal(caller, name, case, tenant) is None]

@@ -69,6 +69,8 @@ SUMMARIES = {
     "Transferred": lambda e: f"Transferred to {e.to_tenant} as case {e.to_case_number}: {e.reason}",
     "ActionAdded": lambda e: f"{e.kind.capitalize()} action {e.number} for {_team(e.team)}",
     "ActionDone": lambda e: f"Action {e.number} done",
+    "Assigned": lambda e: f"Assigned to {e.assignee} of {_team(e.team)}",
+    "Unassigned": lambda e: f"Given back by {e.previous}",
 }
 
 
@@ -111,6 +113,8 @@ SUMMARIES_NL = {
     "ActionAdded": lambda e: f"{'Opvolgactie' if e.kind == 'follow-up' else 'Verbeteractie'} {e.number} voor "
                              f"{_team_nl(e.team)}",
     "ActionDone": lambda e: f"Actie {e.number} uitgevoerd",
+    "Assigned": lambda e: f"Toegewezen aan {e.assignee} van {_team_nl(e.team)}",
+    "Unassigned": lambda e: f"Teruggegeven door {e.previous}",
 }
 SUMMARIES_BY_LANGUAGE = {"en": SUMMARIES, "nl": SUMMARIES_NL}
 

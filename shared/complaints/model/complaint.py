@@ -133,6 +133,8 @@ class Complaint(Aggregate):
         self.deadline_events: list[str] = []
         # Follow-up actions (the fire zone's extra acties) and improvement actions (verbeterpunten), by number.
         self.actions: dict[str, dict[str, Any]] = {}
+        # The person (their token's subject) whose work the case is; it stays after the close, as who handled it.
+        self.assignee: str | None = None
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -164,6 +166,8 @@ class Complaint(Aggregate):
         self.routing_rule = rule_id or "by-hand"
         self.routed_by_hand = self.routed_by_hand or rule_id is None
         self.status = status_after("Rerouted", self.status)
+        # The assignee belonged to the team the case left: the new team takes it up (or a manager assigns it).
+        self.assignee = None
 
     def set_category(self, *, category: str, config_version: str, actor: str, at: datetime) -> None:
         self._require("category")
@@ -174,6 +178,29 @@ class Complaint(Aggregate):
     def _category_set(self, tenant: str, actor: str, occurred_at: datetime, category: str,
                       previous: str | None, config_version: str) -> None:
         self.category = category
+
+    # --- who works it -----------------------------------------------------------------------------------
+    def assign(self, *, assignee: str, actor: str, at: datetime) -> None:
+        """Makes the case `assignee`'s work (a person's subject), within its owning team."""
+        self._require("assign")
+        if assignee == self.assignee:
+            raise CommandRefused("assign", self.status, f"the case is assigned to {assignee!r} already")
+        self._assigned(tenant=self.tenant, actor=actor, occurred_at=at, assignee=assignee, team=self.team)
+
+    @event("Assigned", topic=STORED + "Assigned")
+    def _assigned(self, tenant: str, actor: str, occurred_at: datetime, assignee: str, team: str | None) -> None:
+        self.assignee = assignee
+
+    def unassign(self, *, actor: str, at: datetime) -> None:
+        """Gives the case back to its team."""
+        self._require("unassign")
+        if self.assignee is None:
+            raise CommandRefused("unassign", self.status, "the case is not assigned")
+        self._unassigned(tenant=self.tenant, actor=actor, occurred_at=at, previous=self.assignee)
+
+    @event("Unassigned", topic=STORED + "Unassigned")
+    def _unassigned(self, tenant: str, actor: str, occurred_at: datetime, previous: str) -> None:
+        self.assignee = None
 
     # --- complaints about several teams --------------------------------------------------------------
     def split(self, *, parts: list[tuple[str, str]], config_version: str, actor: str,
@@ -526,18 +553,23 @@ def status_after(event: str, status: str) -> str:
 
 # The actions each state allows, named as the paths that give them (`…/complaints/{id}/{action}`);
 # who may take them is the application's permission policy.
+# Taking a case on (or giving it back) needs a team to work in: not before routing, not once closed (the
+# assignee then stays on record as who handled it).
+ASSIGNMENT = ("assign", "unassign")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "received": ("reroute", "close-inadmissible", "transfer", "category", "notes", "actions"),
     "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
-               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions", "parts"),
+               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions", "parts", *ASSIGNMENT),
     "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
                       "qualification", "extension", "reroute", "close-inadmissible", "transfer", "answer-draft",
-                      "actions", "parts"),
+                      "actions", "parts", *ASSIGNMENT),
     "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible",
-                             "transfer", "actions", "parts"),
-    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions", "parts"),
-    "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension", "actions"),
-    "answered": ("close", "reopen", "notes", "actions"),
+                             "transfer", "actions", "parts", *ASSIGNMENT),
+    "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions", "parts",
+                  *ASSIGNMENT),
+    "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension", "actions",
+                *ASSIGNMENT),
+    "answered": ("close", "reopen", "notes", "actions", *ASSIGNMENT),
     # Actions follow up or improve on what a case showed: recorded in every state, a closed case's too.
     "closed": ("reopen", "actions"),
 }
@@ -553,7 +585,8 @@ def needs_qualification_first(status: str, action: str, qualified: bool) -> bool
 
 # A part is investigated and qualified by its team; the rest (the window, information from the complainant,
 # the answer, a transfer) is its complaint's.
-PART_ACTIONS = frozenset({"investigation", "notes", "staff-hearings", "category", "qualification", "actions"})
+PART_ACTIONS = frozenset({"investigation", "notes", "staff-hearings", "category", "qualification", "actions",
+                          *ASSIGNMENT})
 # A complaint split into parts stays here whole: not transferred or closed as inadmissible without its parts.
 NOT_ONCE_SPLIT = frozenset({"transfer", "close-inadmissible"})
 # The states of a complaint in which its parts' qualifications may still change (not once its answer is drafted).

@@ -34,6 +34,8 @@ ACTIONS: dict[str, dict[str, str]] = {
     "transfer": {"en": "Transfer to another organisation", "nl": "Overdragen aan een andere organisatie"},
     "actions": {"en": "Add a follow-up or improvement action", "nl": "Opvolg- of verbeteractie toevoegen"},
     "parts": {"en": "Split over several teams", "nl": "Opsplitsen over meerdere teams"},
+    "assign": {"en": "Assign to a person", "nl": "Toewijzen aan een persoon"},
+    "unassign": {"en": "Give back to the team", "nl": "Teruggeven aan het team"},
 }
 
 TOTAL = {"en": "Total", "nl": "Totaal"}

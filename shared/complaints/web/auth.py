@@ -5,8 +5,11 @@ belongs to a named system of that tenant (`complaints.model.systems`). A
 person's token carries their subject, tenant(s), team and roles (`handler`,
 `manager`, `auditor`, `director`); its signature, issuer, audience and expiry
 are verified against the configured secret or JWKS, and its claims must have
-the right types (else a 401, never a 500). What a caller may then do is the
-permission policy's to say (`complaints.application.permissions`).
+the right types (else a 401, never a 500). With the organisation's OpenID
+Connect provider (`OIDC_ISSUER`) the keys and issuer come from its discovery
+document, and tenants, roles and team from its claims through
+`OIDC_CLAIM_MAPPING`. What a caller may then do is the permission policy's to
+say (`complaints.application.permissions`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
+import httpx
 import jwt
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import Request, Security
@@ -29,7 +33,7 @@ from complaints.application import permissions
 from complaints.application.callers import Caller
 from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
 from complaints.model.systems import ApiKey, check_name
-from complaints.settings import Settings
+from complaints.settings import ClaimGrant, Settings
 from complaints.web.problems import Problem
 
 KEY_CACHE_SECONDS = 1  # a good key is looked up again after this: a revocation holds within a second
@@ -45,6 +49,33 @@ class Claims(BaseModel):
     tenant: StrictStr | None = None
     roles: list[StrictStr] = []
     team: StrictStr | None = None
+
+
+def granted(claims: dict[str, Any], mapping: dict[str, dict[str, ClaimGrant]]) -> dict[str, Any]:
+    """Our claims (`tenants`, `roles`, `team`) from a provider's, by the mapping: each value of a mapped claim
+    (a string or a list of them; a dotted path for a nested claim) grants what the mapping says. Raises
+    ValueError when they grant more than one team (a person works in one)."""
+    tenants: set[str] = set()
+    roles: set[str] = set()
+    teams: set[str] = set()
+    for path, grants in mapping.items():
+        value: Any = claims
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item in grants:
+                grant = grants[item]
+                tenants.update(grant.tenants)
+                roles.update(grant.roles)
+                teams.update([grant.team] if grant.team else [])
+    if len(teams) > 1:
+        raise ValueError(f"the provider's claims give several teams: {sorted(teams)}")
+    return {"tenants": sorted(tenants), "roles": sorted(roles), "team": next(iter(teams), None)}
+
+
+def _unavailable(detail: str) -> Problem:
+    return Problem(503, "identity-provider-unavailable", "The identity provider cannot be used", detail,
+                   headers={"Retry-After": "5"})
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -64,8 +95,8 @@ class Credentials:
         self.settings = settings
         # The identity provider's keys, cached for 5 minutes; an unknown `kid` refetches them at most once
         # per 30 s (the client's cooldown), so forged tokens cannot make us hammer the provider.
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5,
-                                     cooldown_duration=30) if settings.jwks_url else None
+        self._jwks = self._keys(settings.jwks_url) if settings.jwks_url else None
+        self._issuer = settings.jwt_issuer  # an OpenID provider's: from its discovery document, at first use
         self._known_keys: dict[UUID, tuple[Caller, float]] = {}
 
     # --- systems -----------------------------------------------------------------
@@ -112,23 +143,47 @@ class Credentials:
     @property
     def fetches_keys(self) -> bool:
         """Whether checking a token may fetch the provider's keys over the network."""
-        return self._jwks is not None
+        return self._jwks is not None or self.settings.oidc_issuer is not None
+
+    @staticmethod
+    def _keys(url: str) -> jwt.PyJWKClient:
+        return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5, cooldown_duration=30)
+
+    def _discover(self) -> jwt.PyJWKClient:
+        """The OpenID provider's keys, found through its discovery document once per process (the keys
+        themselves are cached and refreshed by the client). The document must name the configured issuer."""
+        issuer = str(self.settings.oidc_issuer).rstrip("/")
+        try:
+            document = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=5).raise_for_status().json()
+            named, jwks_uri = document["issuer"], document["jwks_uri"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise _unavailable(f"No discovery document from {issuer}: {exc!r}") from None
+        if named.rstrip("/") != issuer:
+            raise _unavailable(f"The discovery document names issuer {named!r}, not OIDC_ISSUER {issuer!r}")
+        self._issuer, self._jwks = named, self._keys(jwks_uri)
+        return self._jwks
 
     def person(self, token: str) -> Caller:
         try:
-            if self._jwks:
-                key: Any = self._jwks.get_signing_key_from_jwt(token).key
+            if self._jwks or self.settings.oidc_issuer:
+                key: Any = (self._jwks or self._discover()).get_signing_key_from_jwt(token).key
                 algorithms = ["RS256", "ES256"]
             else:
                 key, algorithms = self.settings.jwt_secret.get_secret_value(), ["HS256"]
             decoded = jwt.decode(token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
-                                 issuer=self.settings.jwt_issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+                                 issuer=self._issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+            if self.settings.oidc_issuer:  # the organisation's claims, through the mapping: never taken as ours
+                decoded = {"sub": decoded["sub"], **granted(decoded, self.settings.oidc_claim_mapping)}
             claims = Claims.model_validate(decoded)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise _unavailable(f"The provider's keys could not be fetched: {exc}") from None
         except jwt.PyJWTError as exc:  # a bad signature, expiry, audience, or a `kid` the provider does not know
             raise _unauthorized(f"Invalid token: {exc}") from None
         except ValidationError as exc:
             wrong = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
             raise _unauthorized(f"Invalid token: claims of the wrong type: {wrong}") from None
+        except ValueError as exc:  # the provider's claims map to several teams
+            raise forbidden(str(exc)) from None
         tenants = claims.tenants if claims.tenants is not None else ([claims.tenant] if claims.tenant else [])
         return Caller("person", claims.sub, frozenset(tenants), frozenset(claims.roles) & PERSON_ROLES, claims.team)
 

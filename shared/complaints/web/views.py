@@ -135,6 +135,8 @@ class CaseView(BaseModel):
     text: str
     complainant: CaseComplainant
     team: str | None
+    assignee: str | None = Field(description="Whose work it is (a person's subject), within the owning team; "
+                                             "None: the team's. A reroute clears it")
     routing_rule: str | None
     via_oversight: bool
     received_at: datetime
