@@ -36,7 +36,7 @@ class ActionLink(BaseModel):
 
     name: CaseCommand = Field(examples=["answer-draft"])
     label: str = Field(examples=["Draft the answer"], description="In the caller's language (Accept-Language)")
-    method: Literal["POST", "PUT"] = Field(examples=["POST"])
+    method: Literal["POST", "PUT", "DELETE"] = Field(examples=["POST"])
     href: str = Field(examples=["/v1/tenants/zorgbedrijf/complaints/0b7c…/answer-draft"])
     operation_id: str = Field(examples=["draft_answer"], description="The contract's operation this calls")
 
