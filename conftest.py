@@ -193,8 +193,8 @@ def stack_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def running_stack(settings: Settings, name: str) -> Iterator[Stack]:
-    running = Stack(stack_env(settings), log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / name)
+def running_stack(settings: Settings, name: str, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    running = Stack({**stack_env(settings), **(extra_env or {})}, log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / name)
     try:
         running.start()
         yield running
@@ -211,9 +211,11 @@ def stack(settings: Settings, tmp_path: Path) -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def module_stack(postgres: Postgres, broker: Broker, request: pytest.FixtureRequest) -> Iterator[Stack]:
     """One running set for a whole module whose tests do not disturb each other (fuzzing, bad input):
-    starting five processes per test would cost more than the tests themselves."""
+    starting five processes per test would cost more than the tests themselves. A module's `STACK_ENV` adds
+    settings of its own (a shorter heartbeat, say)."""
     name = f"m{os.getpid()}_{next(_names)}"
-    yield from running_stack(settings_for(postgres.create_database(name), broker), f"{request.module.__name__}-{name}")
+    yield from running_stack(settings_for(postgres.create_database(name), broker), f"{request.module.__name__}-{name}",
+                             getattr(request.module, "STACK_ENV", None))
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from werkzeug.http import parse_etags
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from complaints.application.callers import Caller
+from complaints.application.errors import Unchanged
 from complaints.application.intake import Complainant
 from complaints.model.deduplication import IdempotencyKeyReused, Submission
 from complaints.model.tenants import Tenant
@@ -177,18 +179,35 @@ def find_by_reference(
 
 
 @router.get("/v1/tenants/{tenant}/complaints/{case_id}", response_model=CaseStatus | CaseView,
-            tags=["complaints"], responses=ERRORS)
+            tags=["complaints"], responses={**ERRORS, 200: {"headers": {"ETag": {
+                "description": 'The case version, e.g. "7": `If-None-Match` on the next read, `If-Match` on a command',
+                "schema": {"type": "string"}}}},
+                304: {"description": "`If-None-Match` names the current version: nothing new, nothing logged"}})
 def read(caller: Annotated[Caller, Depends(require("read-case"))], tenant: TenantDep, case_id: UUID,
          cases: CasesDep,
          as_of: Annotated[AwareDatetime | None, Query(description="The state as the store knew it then")] = None,
          version: Annotated[int | None, Query(ge=1, description="The state after this many events")] = None,
-         ) -> CaseStatus | CaseView:
+         if_none_match: Annotated[str | None, Header(description='The ETag of the version held, e.g. "7"')] = None,
+         ) -> Any:
     """A posting system sees the status of the cases it sent (state, team, due date, answered at); people
     who may read the case (its team's handlers, the tenant's managers, directors and auditors) see the full
     state with what they may do next, or (`as_of`, `version`) the state as it stood then, rebuilt from the
-    events. Another tenant's case is a 404."""
-    record = cases.read(caller, tenant, case_id, as_of=as_of, version=version)
-    return CaseView.of(record) if caller.kind == "person" else CaseStatus.of(record.case)
+    events. Another tenant's case is a 404. The `ETag` is the case's version: with `If-None-Match` a case
+    that has not changed is a 304 (an auditor's read is logged once per window, a 304 not at all)."""
+    held = parse_etags(if_none_match)  # a list, W/ tags and `*` as RFC 9110 has them; none when absent
+    try:
+        record = cases.read(caller, tenant, case_id, as_of=as_of, version=version,
+                            unless=lambda current: held.contains_weak(str(current)))
+    except Unchanged as unchanged:
+        return Response(status_code=304, headers=_version_headers(unchanged.version))
+    view = CaseView.of(record) if caller.kind == "person" else CaseStatus.of(record.case)
+    headers = _version_headers(record.case.version) if as_of is None and version is None else {}
+    return JSONResponse(view.model_dump(mode="json"), headers=headers)
+
+
+def _version_headers(version: int) -> dict[str, str]:
+    # What is shown depends on who asks and in which language, so a shared cache keeps them apart.
+    return {"ETag": f'"{version}"', "Vary": "Authorization, X-API-Key, Accept-Language"}
 
 
 class Transfer(BaseModel):

@@ -1,4 +1,4 @@
-"""Reporting's consumer: every complaint event goes into the case projection."""
+"""Reporting's consumer: every complaint event goes into the case projection, and to the live streams."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from complaints.adapters.follower import Follower
 from complaints.adapters.readmodel import create_engine
 from complaints.adapters.skipped import SkippedEvents
 from complaints.application.skipped import SkippedWork
-from complaints.web.app import Wiring
+from complaints.web.app import Together, Wiring
 from complaints.application.clock import Clock
 from complaints.settings import Settings
 from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
 from complaints.model.tenants import load_tenants
+from reporting.changes import Changes
 from reporting.projection import CaseProjection
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:
@@ -32,6 +33,8 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
             await conn.execute(text("SELECT 1"))
         return True
 
-    return Wiring(store=store, worker=follower, checks={"read_model": read_model},
-                  resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine), store)},
+    changes = Changes(store, engine, max_streams=settings.max_streams)
+    return Wiring(store=store, worker=Together(follower, changes), checks={"read_model": read_model},
+                  resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine), store),
+                             "changes": changes},
                   close=engine.dispose)

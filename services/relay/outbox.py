@@ -1,7 +1,7 @@
 """Publishes every complaint event, in notification order, to the events topic.
 
 The store pushes new events through eventsourcing's `ApplicationSubscription`
-(LISTEN/NOTIFY on PostgreSQL). Each batch is sent and acknowledged by the
+(LISTEN/NOTIFY on PostgreSQL; `complaints.adapters.pushed`). Each batch is sent and acknowledged by the
 broker before the relay's position (a tracking record named `relay`) moves, so
 a crash or a broker outage means republishing, never losing: at-least-once,
 and the consumers make the effects exactly-once. The position is saved every
@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
+from contextlib import aclosing
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import ApplicationSubscription
 from prometheus_client import Counter, Gauge
 
-from complaints.adapters import kafka
+from complaints.adapters import kafka, pushed
 from complaints.adapters.cloudevents import event_id, to_message
 from complaints.adapters.retries import any_error, until_available
 from complaints.settings import Settings
@@ -59,30 +58,16 @@ class Outbox:
                     await self._drop_producer()
 
     async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=2 * BATCH)
-        subscription = ApplicationSubscription(self.store, gt=self.position, topics=COMPLAINT_EVENT_TOPICS)
-        pump = threading.Thread(target=_pump, args=(subscription, queue, loop), daemon=True, name="relay-pump")
-        pump.start()
         checkpoints = asyncio.create_task(self._checkpoints())
         try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                batch = [item]
-                while len(batch) < BATCH and not queue.empty():
-                    more = queue.get_nowait()
-                    if isinstance(more, BaseException):
-                        queue.put_nowait(more)
-                        break
-                    batch.append(more)
-                await self._publish(batch)
-                self.published = batch[-1][1].notification_id
+            async with aclosing(pushed.batches(self.store, gt=self.position, topics=COMPLAINT_EVENT_TOPICS,
+                                               size=BATCH)) as events:
+                async for batch in events:
+                    await self._publish(batch)
+                    self.published = batch[-1][1].notification_id
         finally:
             checkpoints.cancel()
             await asyncio.gather(checkpoints, return_exceptions=True)
-            subscription.stop()
             try:
                 await self._save()  # a clean stop republishes nothing
             except Exception:  # noqa: BLE001 - the store is away: the next start republishes from the saved one
@@ -145,15 +130,3 @@ class Outbox:
             except Exception:  # noqa: BLE001 - it is being thrown away
                 pass
 
-
-def _pump(subscription: ApplicationSubscription[Any], queue: asyncio.Queue[Any], loop: asyncio.AbstractEventLoop) -> None:
-    """Moves the blocking subscription's events onto the event loop, with back-pressure."""
-    try:
-        for item in subscription:
-            asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
-    except BaseException as exc:  # noqa: BLE001 - handed to the loop, which restarts
-        if not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(queue.put(exc), loop)
-        return
-    if not loop.is_closed():
-        asyncio.run_coroutine_threadsafe(queue.put(ConnectionError("subscription ended")), loop)

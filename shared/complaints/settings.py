@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     clock_skew_seconds: float = Field(default=300.0, ge=0)
     # An Idempotency-Key repeated within this window is a retry (the same case); after it, a new complaint.
     idempotency_key_hours: float = Field(default=24.0, gt=0)
+    # An auditor's repeated look at one case (its state, its history...) is logged once per this window.
+    read_log_window_seconds: float = Field(default=3600.0, ge=0)
+    # The live stream of case changes: a comment this often keeps proxies from closing a quiet stream; at
+    # most this many streams open per reporting process (beyond it a 503 with Retry-After).
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    max_streams: int = Field(default=200, gt=0)
     # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
     deadline_check_seconds: float = Field(default=60.0, gt=0)
 

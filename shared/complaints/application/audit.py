@@ -9,6 +9,7 @@ events too (the team of the last routing, the system that sent it).
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,9 +34,9 @@ PROCEDURE = ("For each event in version order: content = sha256(f'{case_id}\\n{v
 
 
 class Audit:
-    def __init__(self, store: Complaints, clock: Clock) -> None:
+    def __init__(self, store: Complaints, clock: Clock, read_log_window: timedelta = timedelta(hours=1)) -> None:
         self.store, self.clock = store, clock
-        self.cases = CaseWork(store, clock)
+        self.cases = CaseWork(store, clock, read_log_window)
 
     def _events(self, caller: Caller, tenant: Tenant, case_id: UUID, what: str) -> list[Any]:
         """The case's events, once the caller may read them; the read logged for auditors."""

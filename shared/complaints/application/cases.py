@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 from complaints.adapters.store import Complaints
 from complaints.application import permissions
 from complaints.application.callers import Caller
 from complaints.application.clock import Clock
-from complaints.application.errors import InvalidFields, VersionNotFound
+from complaints.application.errors import InvalidFields, Unchanged, VersionNotFound
 from complaints.application.permissions import Action
 from complaints.model.audit import ReadLog
 from complaints.model.complaint import CommandRefused, Complaint, StaleVersion
@@ -39,8 +41,9 @@ class CaseRecord:
 
 
 class CaseWork:
-    def __init__(self, store: Complaints, clock: Clock) -> None:
+    def __init__(self, store: Complaints, clock: Clock, read_log_window: timedelta = timedelta(hours=1)) -> None:
         self.store, self.clock = store, clock
+        self.read_log_window = read_log_window
 
     # --- reading ---------------------------------------------------------------------------------
     def record(self, caller: Caller, tenant: Tenant, case: Complaint) -> CaseRecord:
@@ -53,12 +56,15 @@ class CaseWork:
                           language=tenant.language)
 
     def read(self, caller: Caller, tenant: Tenant, case_id: UUID, *, as_of: datetime | None = None,
-             version: int | None = None) -> CaseRecord:
+             version: int | None = None, unless: Callable[[int], bool] | None = None) -> CaseRecord:
         """The case now, or (`as_of`, `version`: people only) as it stood then, rebuilt from its events.
-        Who may read it is decided on the case as it is now (its current team)."""
+        Who may read it is decided on the case as it is now (its current team). `unless` says whether the
+        caller has this version already: then `Unchanged`, and nothing is logged (they read nothing new)."""
         permissions.ensure(caller, "read-case")
         case = self.store.case(tenant.id, case_id)
         permissions.ensure_may_read(caller, team=case.team, received_by=case.received_by)
+        if as_of is None and version is None and unless is not None and unless(case.version):
+            raise Unchanged(case.version)
         if as_of is not None or version is not None:
             permissions.ensure(caller, "audit-case")
             case = self._earlier(case, as_of, version)
@@ -77,12 +83,22 @@ class CaseWork:
         return self.store.repository.get(case.id, version=version)
 
     def log_read(self, caller: Caller, tenant: Tenant, case_id: UUID, what: str) -> None:
-        """An auditor's read is itself on record: who looked at which case, when."""
+        """An auditor's read is itself on record: who looked at which case, when; the same look again
+        within the read-log window is the same read."""
         if "auditor" not in caller.roles:
             return
-        log = self.store.find(ReadLog.id_for(case_id)) or ReadLog(case_id=case_id, tenant=tenant.id)
-        log.viewed(by=caller.actor, what=what, at=self.clock.now())
-        self.store.save(log)
+        for attempt in range(3):
+            at = self.clock.now()
+            log = self.store.find(ReadLog.id_for(case_id)) or ReadLog(case_id=case_id, tenant=tenant.id)
+            if log.seen_within(caller.actor, what, at, self.read_log_window):
+                return
+            log.viewed(by=caller.actor, what=what, at=at)
+            try:
+                self.store.save(log)
+                return
+            except IntegrityError:  # another read was logged at the same moment: look again
+                if attempt == 2:
+                    raise
 
     # --- commands --------------------------------------------------------------------------------
     def _act(self, caller: Caller, tenant: Tenant, case_id: UUID, action: str,

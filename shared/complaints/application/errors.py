@@ -15,3 +15,11 @@ class InvalidFields(ValueError):
 
 class VersionNotFound(LookupError):
     """A state asked for (a version, a moment) that the case never had (a 404)."""
+
+
+class Unchanged(Exception):
+    """The caller has this version of the case already (a 304): `version` is its ETag."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"version {version}")
+        self.version = version

@@ -61,6 +61,7 @@ TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "manage-skipped": frozenset({"manager"}),
     "preview-routing": frozenset({"handler", "manager"}),
     "queue": PERSON_ROLES,
+    "follow-changes": PERSON_ROLES,  # the live stream; calling systems get webhooks instead
     "reports": PERSON_ROLES,
     "work-cases": frozenset({"handler", "manager", "director"}),
 }
@@ -105,13 +106,14 @@ def ensure(caller: Caller, action: str) -> None:
         raise Forbidden(found.reason)
 
 
-def queue_team(caller: Caller, asked: str | None) -> str | None:
-    """The team whose queue this caller may see: any they ask for (tenant-wide roles), else their own."""
-    ensure(caller, "queue")
+def queue_team(caller: Caller, asked: str | None, action: str = "queue") -> str | None:
+    """The team whose queue (or changes) this caller may see: any they ask for (tenant-wide roles), else
+    their own."""
+    ensure(caller, action)
     if caller.roles & TENANT_WIDE:
         return asked
     if asked not in (None, caller.team):
-        raise Forbidden(f"a handler sees the queue of their team {caller.team!r}")
+        raise Forbidden(f"a handler sees the cases of their team {caller.team!r}")
     return caller.team
 
 
@@ -133,6 +135,11 @@ def read_refusal(caller: Caller, *, team: str | None, received_by: str | None) -
     if team != caller.team:
         return Refusal(403, f"this case belongs to team {team!r}")
     return None
+
+
+def may_see_change(caller: Caller, teams: tuple[str | None, ...]) -> bool:
+    """Whether a person may see a change to a case owned by one of `teams` (a reroute: before and after)."""
+    return any(read_refusal(caller, team=team, received_by=None) is None for team in teams or (None,))
 
 
 def ensure_may_read(caller: Caller, *, team: str | None, received_by: str | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -32,6 +32,17 @@ class ReadLog(Aggregate):
     @event("Viewed")
     def viewed(self, by: str, what: str, at: datetime) -> None:
         self.reads.append({"by": by, "what": what, "at": at.isoformat()})
+
+    def seen_within(self, by: str, what: str, at: datetime, window: timedelta) -> bool:
+        """Whether `by` read this part of the record (the state, the history, the export...) less than
+        `window` before `at`: a frontend that polls must not fill the log with one look."""
+        kind = _kind(what)
+        return any(read["by"] == by and _kind(read["what"]) == kind
+                   and at - datetime.fromisoformat(read["at"]) < window for read in reversed(self.reads))
+
+
+def _kind(what: str) -> str:
+    return what.split(" (", 1)[0]  # "state (version 7)" is a read of the state
 
 
 def _team(value: Any) -> str:

@@ -77,8 +77,9 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         wiring = await wire(settings, clock)
         app.state.wiring = wiring
         app.state.credentials = Credentials(wiring.store, settings)
-        app.state.cases = CaseWork(wiring.store, clock)
-        app.state.audit = Audit(wiring.store, clock)
+        read_log_window = timedelta(seconds=settings.read_log_window_seconds)
+        app.state.cases = CaseWork(wiring.store, clock, read_log_window)
+        app.state.audit = Audit(wiring.store, clock, read_log_window)
         app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds),
                                   timedelta(hours=settings.idempotency_key_hours))
         app.state.systems = Systems(wiring.store)

@@ -55,4 +55,9 @@ def problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             for code, response in responses.items():
                 if code.startswith("4"):
                     response["content"] = PROBLEM
+                # FastAPI types any body that is not JSON as a string, beside the model it was given (the
+                # live stream's events): the model is what it is.
+                for content in response.get("content", {}).values():
+                    if "$ref" in content.get("schema", {}):
+                        content["schema"].pop("type", None)
     return document
