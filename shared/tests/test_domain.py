@@ -136,3 +136,19 @@ def test_a_split_complaint_is_neither_transferred_nor_closed_early_without_its_p
     with pytest.raises(CommandRefused, match="split into parts"):
         complaint.close_early(qualification="niet-ontvankelijk-onbevoegd", reason="x", forward_to=None,
                               config_version="2023.1", actor="handler", at=AT)
+
+
+def test_an_auditors_read_log_counts_a_look_once_per_window_and_kind():
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from complaints.model.audit import ReadLog
+
+    log = ReadLog(case_id=uuid4(), tenant="brandweer")
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    hour = timedelta(hours=1)
+    log.viewed(by="user:audrey", what="state (version 3)", at=at)
+    assert log.seen_within("user:audrey", "state (version 4)", at + timedelta(minutes=59), hour)
+    assert not log.seen_within("user:audrey", "state (version 4)", at + hour, hour)
+    assert not log.seen_within("user:audrey", "history", at, hour)  # another part of the record
+    assert not log.seen_within("user:bert", "state (version 3)", at, hour)  # another auditor

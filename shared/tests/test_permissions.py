@@ -13,7 +13,8 @@ import pytest
 
 from complaints.application.callers import Caller
 from complaints.application.permissions import (ACTION_PATHS, CASE_ACTIONS, Forbidden, allowed_actions, authorize,
-                                                ensure_may_assign, queue_team, read_refusal, refusal)
+                                                ensure_may_assign, may_see_change, queue_team, read_refusal,
+                                                refusal)
 from complaints.model.complaint import ALLOWED, CommandRefused, Complaint, NotPermitted
 from complaints.model.tenants import load_tenants
 from complaints.model.windows import due_date
@@ -258,3 +259,18 @@ def test_nobody_is_assigned_before_routing_nor_after_the_close():
     assert "assign" not in ALLOWED["received"] and "assign" not in ALLOWED["closed"]
     closed = case_of(upto="closed")
     assert refusal(ZB_PEOPLE["manager"], "assign", closed, ZB).status == 409
+
+
+def test_a_change_is_shown_to_whoever_may_read_the_case_before_or_after_it():
+    people = ZB_PEOPLE
+    # A reroute from klantendienst to elders: both teams see it leave and arrive; an unrouted case is managers'.
+    assert may_see_change(people["author"], ("klantendienst", "elders"))
+    assert may_see_change(people["other-team"], ("klantendienst", "elders"))
+    assert not may_see_change(people["other-team"], ("klantendienst",))
+    assert not may_see_change(people["author"], (None,)) and may_see_change(people["manager"], (None,))
+    assert not may_see_change(people["no-team"], ("klantendienst",))
+    assert may_see_change(people["auditor"], ("klantendienst",)) and may_see_change(people["director"], ())
+    with pytest.raises(Forbidden):
+        queue_team(people["author"], "elders", "follow-changes")
+    with pytest.raises(Forbidden):
+        queue_team(people["sender"], None, "follow-changes")
