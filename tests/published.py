@@ -50,7 +50,7 @@ class Published:
             assert answer.json()["created"] == len(batch), [i for i in answer.json()["items"] if i["errors"]][:3]
         wiring = self.reporting.app.state.wiring
         deadline = time.monotonic() + 300
-        while wiring.worker.position < (self.store.recorder.max_notification_id() or 0):
+        while wiring.resources["follower"].position < (self.store.recorder.max_notification_id() or 0):
             assert time.monotonic() < deadline, "the projection did not catch up"
             time.sleep(0.2)
         self.imported.add(tenant)

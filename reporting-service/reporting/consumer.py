@@ -36,5 +36,5 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     changes = Changes(store, engine, max_streams=settings.max_streams)
     return Wiring(store=store, worker=Together(follower, changes), checks={"read_model": read_model},
                   resources={"projection": projection, "skipped": SkippedWork(SkippedEvents(engine), store),
-                             "changes": changes},
+                             "changes": changes, "follower": follower},
                   close=engine.dispose)

@@ -59,7 +59,7 @@ def projected(reporting, headers, tenant: str, count: int) -> None:
     while time.monotonic() < deadline:
         head = wiring.store.recorder.max_notification_id() or 0
         if reporting.get(f"/v1/tenants/{tenant}/reports/channel-status", headers=headers).json()["total"] == count \
-                and wiring.worker.position >= head:
+                and wiring.resources["follower"].position >= head:
             return
         time.sleep(0.2)
     raise AssertionError(f"the projection did not reach {count} cases of {tenant}")
