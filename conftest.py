@@ -27,6 +27,20 @@ os.environ["RATE_LIMIT_WITHOUT_CREDENTIALS"] = "100000/second"
 from complaints.settings import Settings  # noqa: E402 - after the environment it reads
 from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
 from launcher.stack import GATEWAY, SERVICES, Stack
+from tests.mail import Inbox, start_inbox
+
+# A real SMTP server (aiosmtpd) for the session: every process a test starts sends the complainants' mail there.
+# A mail the server cannot take is tried again after 0.1 s, then 0.2 s, not a minute.
+_inbox, _smtp = start_inbox()
+os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{_smtp.port}"
+os.environ["SMTP_BACKOFF_SECONDS"] = "[0.1, 0.5]"
+os.environ["SMTP_ATTEMPTS"] = "3"
+
+
+@pytest.fixture(scope="session")
+def inbox() -> Inbox:
+    """Every message the session's SMTP server took (and the recipients it refused: `refused@…`)."""
+    return _inbox
 
 _names = itertools.count()
 _session_postgres: list[Postgres] = []  # the session's cluster, once a test has started it

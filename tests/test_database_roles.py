@@ -80,12 +80,13 @@ def test_every_service_works_as_its_own_role_and_the_flow_completes(
         posted = api.post(complaint(1, complainant={"name": "A. Burger", "email": "a.burger@example.be"}))
         assert posted.status_code == 201, posted.text
         case_id = posted.json()["case_id"]
-        wait_until(lambda: api.settled(case_id), timeout=60)  # routed, clocked, projected, relayed
+        # Routed, clocked, projected, relayed, and acknowledged to the complainant by e-mail (decided and sent).
+        wait_until(lambda: api.settled(case_id) and api.case(case_id)["version"] == 5, timeout=60)
 
         # Each service's own writes: qualification (the workflow), routing (a reroute), intake (an erasure).
         tenant_url = "/v1/tenants/brandweer"
         started = httpx.post(f"{stack.url('qualification')}{tenant_url}/complaints/{case_id}/investigation",
-                             headers={**auth["manager"], "If-Match": '"3"'}, json={}, timeout=10)
+                             headers={**auth["manager"], "If-Match": '"5"'}, json={}, timeout=10)
         assert started.status_code == 200, started.text
         history = httpx.get(f"{stack.url('intake')}{tenant_url}/complaints/{case_id}/history",
                             headers=auth["auditor"], timeout=10)

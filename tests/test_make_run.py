@@ -24,7 +24,9 @@ def start_launcher(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[str], d
     environment.update({field.upper(): str(port) for field, port in ports.items()})
     environment.update({"COMPLAINTS_DATA_DIR": str(tmp_path / "data"),
                         "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'complaints.db'}",
-                        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}", **env})
+                        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+                        # A port of its own for the launcher's mail sink (the session's inbox is not for it).
+                        "SMTP_URL": f"smtp://127.0.0.1:{free_port()}", **env})
     launcher = subprocess.Popen([sys.executable, "-m", "launcher"], env=environment, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
@@ -62,7 +64,13 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
 
         intake = f"{gateway}/v1/tenants/brandweer/complaints"
         ack = httpx.post(intake, headers=key, json={"channel": "telefoon", "signal_type": "vraag",
-                                                    "subject": "Brandwacht?", "text": "Waarom geen brandwacht?"}).json()
+                                                    "subject": "Brandwacht?", "text": "Waarom geen brandwacht?",
+                                                    "complainant": {"email": "vrager@example.be"}}).json()
+        # The acknowledgement went over SMTP to the launcher's sink, which keeps it in data/mail/ (a maildir).
+        assert re.search(r"^\s+mail\s+smtp://127\.0\.0\.1:\d+ .* kept in .*mail/new/", output, re.MULTILINE)
+        kept = wait_until(lambda: [p.read_text() for p in (tmp_path / "data" / "mail" / "new").glob("*")
+                                   if ack["case_number"] in p.read_text()])
+        assert "To: vrager@example.be" in kept[0] and f"Ontvangstmelding: {ack['case_number']}" in kept[0]
         wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}", headers=key).json()["due_date"])
         wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 14)
 

@@ -17,13 +17,14 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
 from complaints.settings import Settings
 from launcher.credentials import demo_credentials
 from launcher.demo import load_demo
-from launcher.infra import Broker, start_broker
+from launcher.infra import Broker, listening, start_broker, start_mail_sink
 from launcher.stack import GATEWAY, SERVICES, Exited, Stack, Supervisor, Watched
 
 DATA = Path(os.environ.get("COMPLAINTS_DATA_DIR", ".data"))
@@ -84,6 +85,12 @@ def main() -> int:
     if settings.embedded_broker:
         port = int(settings.kafka_bootstrap_servers.rsplit(":", 1)[1])
         broker = start_broker(port, log_path=DATA / "logs" / "broker.log")
+    mail_sink = None
+    smtp = urlsplit(settings.smtp_url.get_secret_value())
+    # A server on this machine that is not there yet (the default, 127.0.0.1:8025): the launcher's own sink.
+    if smtp.scheme == "smtp" and smtp.hostname in ("127.0.0.1", "localhost") and not listening(smtp.hostname,
+                                                                                               smtp.port or 25):
+        mail_sink = start_mail_sink(smtp.hostname, smtp.port or 25, DATA / "mail")
     stack = Stack(env, log_dir=DATA / "logs")
     watch = supervisor(stack)
     stopping = threading.Event()
@@ -117,6 +124,9 @@ def main() -> int:
               "each service on its own port, for operators:")
         for name in SERVICES:
             print(f"  {name:<14} {stack.url(name)}   (docs: {stack.url(name)}/docs)   pid {stack.processes[name].pid}")
+        if mail_sink:
+            print(f"  {'mail':<14} smtp://{smtp.hostname}:{smtp.port}   every message to complainants is kept in "
+                  f"{DATA / 'mail'}/new/ (SMTP_URL sends them elsewhere)")
         print(f"Demo: BZA's 13 complaints of 2023 imported ({report['created']} new, "
               f"{report['already_present']} already present)")
         print(f"Demo credentials ({DATA / 'demo-credentials.json'}):")
@@ -141,6 +151,8 @@ def main() -> int:
             print("Restarts: " + ", ".join(f"{name} {n}" for name, n in watch.restarts.items() if n), flush=True)
         if broker:
             broker.stop()
+        if mail_sink:
+            mail_sink.stop()
     return 0
 
 

@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PG_PACKAGE_HINT = "PostgreSQL's server binaries (initdb, pg_ctl) are missing: install the Debian package `postgresql` (apt-get install postgresql)."
 
@@ -26,6 +27,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts connections there."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -142,3 +152,15 @@ def start_broker(port: int | None = None, log_path: Path | None = None) -> Broke
         process.wait()
         raise
     return Broker(port=port, process=process)
+
+
+def start_mail_sink(host: str, port: int, folder: Path) -> Any:
+    """`make run`'s SMTP server (aiosmtpd): every message the delivery worker sends is kept in `folder`, a
+    maildir (one file per message under `new/`). Imported here: aiosmtpd is a development dependency."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    folder.parent.mkdir(parents=True, exist_ok=True)  # the maildir itself (new/, cur/, tmp/) is Mailbox's to make
+    controller = Controller(Mailbox(str(folder)), hostname=host, port=port)
+    controller.start()
+    return controller

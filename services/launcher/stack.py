@@ -35,6 +35,7 @@ SERVICES: dict[str, tuple[str, str]] = {
     "routing": ("routing.app:app", "routing_port"),
     "qualification": ("qualification.app:app", "qualification_port"),
     "reporting": ("reporting.app:app", "reporting_port"),
+    "delivery": ("delivery.app:app", "delivery_port"),
 }
 # The services the gateway routes to (the relay has no public path), and the gateway's own files.
 PUBLIC = ("intake", "routing", "qualification", "reporting")

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     qualification_port: int = 8003
     reporting_port: int = 8004
     relay_port: int = 8005
+    delivery_port: int = 8006
     # The gateway (Caddy): every public path of the four services on this one port, CORS answered there.
     gateway_port: int = 8000
     # The browser origins the gateway lets call the API (CORS), a JSON list: '["https://app.example.org"]'.
@@ -110,6 +111,15 @@ class Settings(BaseSettings):
     # most this many streams open per reporting process (beyond it a 503 with Retry-After).
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     max_streams: int = Field(default=200, gt=0)
+    # The complainants' e-mail: any SMTP server. `smtp://host:port` (STARTTLS when the server offers it, required
+    # with `?starttls=required`), `smtps://host:465` (TLS from the start); credentials as `smtp://user:pw@host`.
+    # The default is `make run`'s sink, which keeps every message under .data/mail/.
+    smtp_url: SecretStr = SecretStr("smtp://127.0.0.1:8025")
+    smtp_from: str = "Klachtenbehandeling <no-reply@complaints.localhost>"
+    # A message the server does not take (it is away, or says "try later") is tried again this many times, waiting
+    # from the first backoff up to the last between tries; then `DeliveryFailed`. A refused recipient is final.
+    smtp_attempts: int = Field(default=5, ge=1)
+    smtp_backoff_seconds: tuple[float, float] = (1.0, 60.0)
     # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
     deadline_check_seconds: float = Field(default=60.0, gt=0)
 

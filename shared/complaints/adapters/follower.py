@@ -281,6 +281,7 @@ class Follower:
                 if attempt == 4:
                     await self._give_up(domain_event, notification, tracking, context, "version conflict")
                     return
+                await asyncio.sleep(0.02 * (attempt + 1))  # the command saved beside it is usually one of a few
             except Exception as exc:
                 if transient(exc):
                     raise  # the store is away: the apply loop waits for it and starts again from the position  # noqa: BLE001 - a bad event must not stop the others

@@ -39,6 +39,8 @@ PRIVILEGES: dict[str, dict[str, str]] = {
     "routing": {**STORE_WRITER, TRACKING: KEEP, "skipped_events": KEEP, **SCHEMA_VERSION},
     "qualification": {**STORE_WRITER, TRACKING: KEEP, "deadline_index": KEEP, "projection_tracking": KEEP,
                       "skipped_events": KEEP, **SCHEMA_VERSION},
+    # Decides the complainants' messages and records what the mail server said, on the case streams.
+    "delivery": {**STORE_WRITER, TRACKING: KEEP, "skipped_events": KEEP, **SCHEMA_VERSION},
     # Reads the store only; writes its own projection.
     "reporting": {EVENTS: READ, CHAIN: READ, SNAPSHOTS: READ, KEYS: READ, "case_summaries": KEEP,
                   "follow_up_actions": KEEP, "case_search": KEEP,

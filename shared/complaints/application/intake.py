@@ -33,6 +33,8 @@ class Complainant(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     address: str | None = Field(default=None, max_length=500)
     preferred_answer_channel: Literal["e-mail", "post", "phone"] | None = None
+    preferred_language: Literal["nl", "fr", "en"] | None = Field(
+        default=None, description="The language of the messages sent to them, where the tenant writes in it")
 
 
 class ImportItem(BaseModel):

@@ -82,6 +82,9 @@ SUMMARIES = {
     "ActionDone": lambda e: f"Action {e.number} done",
     "Assigned": lambda e: f"Assigned to {e.assignee} of {_team(e.team)}",
     "Unassigned": lambda e: f"Given back by {e.previous}",
+    "MessageDecided": lambda e: f"{e.kind.capitalize().replace('-', ' ')} to the complainant, by {e.channel}",
+    "MessageSent": lambda e: f"Message sent (the mail server said: {e.reply})",
+    "DeliveryFailed": lambda e: ("Message not delivered: " if e.final else "Message not delivered yet: ") + e.reason,
 }
 
 
@@ -126,7 +129,12 @@ SUMMARIES_NL = {
     "ActionDone": lambda e: f"Actie {e.number} uitgevoerd",
     "Assigned": lambda e: f"Toegewezen aan {e.assignee} van {_team_nl(e.team)}",
     "Unassigned": lambda e: f"Teruggegeven door {e.previous}",
+    "MessageDecided": lambda e: f"{MESSAGE_KINDS_NL.get(e.kind, e.kind)} aan de klager, per {e.channel}",
+    "MessageSent": lambda e: f"Bericht verstuurd (de mailserver antwoordde: {e.reply})",
+    "DeliveryFailed": lambda e: ("Bericht niet bezorgd: " if e.final else "Bericht nog niet bezorgd: ") + e.reason,
 }
+MESSAGE_KINDS_NL = {"acknowledgement": "Ontvangstmelding", "answer": "Antwoord",
+                    "closing-confirmation": "Bevestiging van de afsluiting"}
 SUMMARIES_BY_LANGUAGE = {"en": SUMMARIES, "nl": SUMMARIES_NL}
 
 

@@ -16,6 +16,7 @@ from complaints.model.windows import DueDate
 
 SYSTEM_ROUTING = "system:routing"
 SYSTEM_QUALIFICATION = "system:qualification"
+SYSTEM_DELIVERY = "system:delivery"
 
 
 class CommandRefused(Exception):
@@ -133,6 +134,8 @@ class Complaint(Aggregate):
         self.deadline_events: list[str] = []
         # Follow-up actions (the fire zone's extra acties) and improvement actions (verbeterpunten), by number.
         self.actions: dict[str, dict[str, Any]] = {}
+        # Messages to the complainant, by message id: kind, channel, language, status (decided, sent, failed).
+        self.messages: dict[str, dict[str, Any]] = {}
         # The person (their token's subject) whose work the case is; it stays after the close, as who handled it.
         self.assignee: str | None = None
 
@@ -532,6 +535,49 @@ class Complaint(Aggregate):
     @event("DeadlineBreached", topic=STORED + "DeadlineBreached")
     def _deadline_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
         self.deadline_events.append(f"breached:{due_date}")
+
+    # --- messages to the complainant -----------------------------------------
+    # A message is decided by an event on the case (receipt, the answer, the close), then sent by the delivery
+    # worker, which records what the mail server said. The address is never in these events: the worker opens
+    # the complainant's sealed contact when it sends, so an erasure leaves the record without it.
+    def decide_message(self, *, message_id: str, kind: str, channel: str, language: str, actor: str,
+                       at: datetime) -> bool:
+        """Records `MessageDecided` once per message id; False if it was decided already."""
+        if message_id in self.messages:
+            return False
+        self._message_decided(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id, kind=kind,
+                              channel=channel, language=language)
+        return True
+
+    @event("MessageDecided", topic=STORED + "MessageDecided")
+    def _message_decided(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, kind: str,
+                         channel: str, language: str) -> None:
+        self.messages[message_id] = {"kind": kind, "channel": channel, "language": language, "status": "decided"}
+
+    def record_sent(self, *, message_id: str, reply: str, actor: str, at: datetime) -> bool:
+        """Records `MessageSent` with the mail server's reply; False if it was recorded already."""
+        if self.messages.get(message_id, {}).get("status") in (None, "sent"):
+            return False
+        self._message_sent(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id, reply=reply)
+        return True
+
+    @event("MessageSent", topic=STORED + "MessageSent")
+    def _message_sent(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, reply: str) -> None:
+        self.messages[message_id] = {**self.messages[message_id], "status": "sent", "reply": reply}
+
+    def record_delivery_failure(self, *, message_id: str, reason: str, final: bool, actor: str, at: datetime) -> bool:
+        """Records `DeliveryFailed` (`final`: the recipient was refused, trying again would not help)."""
+        if self.messages.get(message_id, {}).get("status") in (None, "sent", "failed"):
+            return False
+        self._delivery_failed(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id, reason=reason,
+                              final=final)
+        return True
+
+    @event("DeliveryFailed", topic=STORED + "DeliveryFailed")
+    def _delivery_failed(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, reason: str,
+                         final: bool) -> None:
+        self.messages[message_id] = {**self.messages[message_id], "status": "failed", "reason": reason,
+                                     "final": final}
 
 
 # The state each event leaves a case in: the one state machine (the projection asks it too).

@@ -168,6 +168,19 @@ class Window(BaseModel):
     pausable: bool = Field(default=False, description="The clock stops while waiting on the complainant")
 
 
+class MessageRules(BaseModel):
+    """What the complainant is sent, and in which languages (the first is the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+    acknowledgement: Literal["at-once", "none"] = Field(
+        default="at-once", description="An acknowledgement of receipt by e-mail as soon as a complaint comes in")
+    closing_confirmation: bool = Field(default=False, description="A confirmation when an answered case is closed")
+    languages: tuple[Literal["nl", "fr", "en"], ...] = Field(default=("nl",), min_length=1, description=(
+        "The languages the tenant writes in: the complainant's preferred language if listed, else the first"))
+    not_after_days: int = Field(default=7, gt=0, description="An event older than this (an imported register's "
+                                                             "history) sends nothing")
+
+
 class Tenant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
@@ -212,6 +225,7 @@ class Tenant(BaseModel):
                                         "runs from the first receipt there or from the transfer")
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
+    messages: MessageRules = MessageRules()
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":

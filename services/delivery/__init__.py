@@ -1,0 +1,1 @@
+"""The delivery worker: the messages each case calls for, decided and sent to the complainant."""

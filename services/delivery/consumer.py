@@ -1,0 +1,142 @@
+"""Delivery's policy: the messages an event on a case calls for, then each message sent.
+
+Two steps, each its own event with this consumer's position in one transaction (`process_event`):
+`Received`, `Answered` and `Closed` decide messages (`MessageDecided`, by the tenant's rules in
+`complaints.model.messages`); a `MessageDecided` is then rendered, handed to the SMTP server, and recorded
+as `MessageSent` with the server's reply (or `DeliveryFailed`). A crash after the server's 250 and before
+that commit sends the message once more, with the same `Message-ID`: at most one re-send per crash.
+A letter (the post channel) is decided and left for a handler to print and post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.utils import get_topic
+from prometheus_client import Counter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from complaints.adapters.follower import store_follower
+from complaints.adapters.mail import Mailer, NotTaken, RecipientRefused, Templates
+from complaints.adapters.readmodel import create_engine, migrate
+from complaints.adapters.skipped import SkippedEvents
+from complaints.adapters.store import CaseProcess
+from complaints.application.clock import Clock
+from complaints.model import messages
+from complaints.model.complaint import SYSTEM_DELIVERY, Complaint
+from complaints.settings import Settings
+from complaints.web.app import Wiring
+
+log = logging.getLogger(__name__)
+SENT = Counter("messages_sent_total", "Messages the SMTP server took", ["kind"])
+FAILED = Counter("messages_failed_total", "Messages recorded as failed", ["kind", "final"])
+RETRIED = Counter("smtp_retries_total", "SMTP attempts that will be tried again")
+OUTCOMES_KEPT = 10_000
+
+
+class Delivery(CaseProcess):
+    topics = tuple(get_topic(e) for e in (Complaint.Received, Complaint.Answered, Complaint.Closed,
+                                          Complaint.MessageDecided))
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        super().__init__(settings, clock)
+        self.settings = settings
+        self.templates = Templates(settings.tenants_dir)
+        self.mailer = Mailer(settings)
+        # What the server said of each message this process sent, until its record commits: the record can meet
+        # a command saved on the case at the same moment (routing, the clock, a handler) and is then tried again
+        # on the case as it is now; that try must record the same outcome, not send the message again.
+        self._outcomes: OrderedDict[str, tuple[str, str, bool]] = OrderedDict()
+
+    @singledispatchmethod
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
+        """Receipt, the answer and the close decide messages; a decided message is sent."""
+        case: Complaint = self.repository.get(domain_event.originator_id)
+        contact = self.personal.open(case.complainant)
+        decided = [case.decide_message(message_id=d.message_id, kind=d.kind, channel=d.channel, language=d.language,
+                                       actor=SYSTEM_DELIVERY, at=self.clock.now())
+                   for d in messages.decide(type(domain_event).__name__, domain_event.occurred_at,
+                                            domain_event.originator_version, case, self.tenants[case.tenant],
+                                            contact, self.clock.now())]
+        if any(decided):
+            processing_event.collect_events(case)
+
+    @policy.register
+    def _(self, domain_event: Complaint.MessageDecided, processing_event: ProcessingEvent[UUID]) -> None:
+        case: Complaint = self.repository.get(domain_event.originator_id)
+        message = case.messages.get(domain_event.message_id, {})
+        if message.get("status") != "decided" or message["channel"] != "e-mail":
+            return  # sent or failed already; a letter waits for a handler
+        kind = message["kind"]
+        contact = self.personal.open(case.complainant)
+        outcome = self._outcomes.get(domain_event.message_id) or self._send(case, domain_event.message_id, message, contact)
+        self._outcomes[domain_event.message_id] = outcome
+        while len(self._outcomes) > OUTCOMES_KEPT:
+            self._outcomes.popitem(last=False)
+        recorded = _record(case, domain_event.message_id, outcome, self.clock.now())
+        if recorded:
+            processing_event.collect_events(case)
+        log.info("message handled", extra={"case_id": str(case.id), "kind": kind,
+                                           "status": case.messages[domain_event.message_id]["status"]})
+
+    def _send(self, case: Complaint, message_id: str, message: dict[str, Any],
+              contact: dict[str, Any]) -> tuple[str, str, bool]:
+        """Sends the message: ("sent", the server's reply, _) or ("failed", why, whether that is final)."""
+        kind = message["kind"]
+        if not contact.get("email"):  # erased since it was decided
+            FAILED.labels(kind, "true").inc()
+            return "failed", "no e-mail address (erased)", True
+        tenant = self.tenants[case.tenant]
+        rendered = self.templates.render(tenant, kind, message["language"], _context(case, tenant, contact,
+                                                                                     message["language"]))
+        email = self.mailer.compose(to=contact["email"], rendered=rendered,
+                                    message_id=message_id, tenant=tenant.id)
+        first, most = self.settings.smtp_backoff_seconds
+        try:
+            for attempt in Retrying(retry=retry_if_exception_type(NotTaken), reraise=True,
+                                    stop=stop_after_attempt(self.settings.smtp_attempts),
+                                    wait=wait_exponential(multiplier=first, max=most),
+                                    before_sleep=lambda _: RETRIED.inc(), sleep=time.sleep):
+                with attempt:
+                    reply = self.mailer.send(email)
+        except RecipientRefused as refused:
+            FAILED.labels(kind, "true").inc()
+            return "failed", str(refused), True
+        except NotTaken as away:
+            FAILED.labels(kind, "false").inc()
+            return "failed", str(away), False
+        SENT.labels(kind).inc()
+        return "sent", reply, False
+
+
+def _record(case: Complaint, message_id: str, outcome: tuple[str, str, bool], at: datetime) -> bool:
+    status, said, final = outcome
+    if status == "sent":
+        return case.record_sent(message_id=message_id, reply=said, actor=SYSTEM_DELIVERY, at=at)
+    return case.record_delivery_failure(message_id=message_id, reason=said, final=final, actor=SYSTEM_DELIVERY,
+                                        at=at)
+
+
+def _context(case: Complaint, tenant: Any, contact: dict[str, Any], language: str) -> dict[str, Any]:
+    kind = next((c for c in tenant.signal_types if c.code == case.signal_type), None)
+    label = (kind.nl if language == "nl" and kind and kind.nl else kind.label if kind else case.signal_type)
+    return {"case_number": case.case_number, "tenant": tenant.name, "name": contact.get("name"),
+            "signal_type": label.lower(), "received_on": case.received_at.date().isoformat(),
+            "due_date": case.due_date.isoformat() if case.due_date else None, "answer": case.answer or "",
+            "footer": tenant.answer_footer}
+
+
+async def wire(settings: Settings, clock: Clock) -> Wiring:
+    app = await asyncio.to_thread(Delivery, settings, clock)
+    engine = create_engine(settings)
+    await migrate(engine, settings)  # the record of skipped events lives with the read models
+    return Wiring(store=app, worker=store_follower(settings, app, "delivery", SkippedEvents(engine)),
+                  close=engine.dispose)
