@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from complaints.settings import Settings
-from launcher.stack import CADDY, GATEWAY_DIR
+from launcher.stack import CADDY, GATEWAY_DIR, PUBLIC, SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -41,6 +41,15 @@ APP_SERVICES = {
     "routing": ("routing", "routing-service"),
     "qualification": ("qualification", "qualification-service"),
     "reporting": ("reporting", "reporting-service"),
+    # Its package is in services/ beside the relay's, whose Dockerfile is services/Dockerfile.
+    "delivery": ("delivery", "deploy/delivery"),
+}
+# The processes behind the gateway (the launcher's list): the others have no public path.
+PUBLIC_SERVICES = tuple(service for service in APP_SERVICES if service in PUBLIC)
+# What a required variable stands for when the file is read without one set: a plausible value of its kind.
+STAND_INS = {
+    "SMTP_URL": "smtps://complaints:stand-in@smtp.example.org:465",
+    "SMTP_FROM": "Klachtenbehandeling <klachten@example.org>",
 }
 INFRA_SERVICES = ("kafka", "postgres")
 
@@ -154,7 +163,7 @@ def interpolated(value: str) -> str:
     def substitute(match: re.Match[str]) -> str:
         op, arg = match["op"] or "", match["arg"] or ""
         if "?" in op:
-            return "stand-in-secret-of-at-least-32-bytes"
+            return STAND_INS.get(match["name"], "stand-in-secret-of-at-least-32-bytes")
         if "-" in op:
             return arg
         return ""
@@ -177,6 +186,10 @@ def walk(node: Any) -> list[str]:
 def test_compose_defines_kafka_postgres_and_every_app_service():
     missing = {*INFRA_SERVICES, *APP_SERVICES} - set(services())
     assert not missing, f"deploy/docker-compose.yml lacks the services {sorted(missing)}"
+
+
+def test_every_process_the_launcher_runs_is_deployed():
+    assert set(SERVICES) == set(APP_SERVICES), "make run and deploy/ run different processes"
 
 
 def test_kafka_runs_in_kraft_mode_without_zookeeper():
@@ -277,10 +290,14 @@ def test_base_image_installs_the_lock_and_every_package_of_the_repository():
         if not path.parent.name.startswith(".")
     )
     copied = " ".join(arguments_of(BASE_DOCKERFILE, "COPY"))
-    for package in [*packages, *(folder for _, folder in APP_SERVICES.values()), "shared"]:
+    for package in [*packages, "shared"]:
         assert f"{package}/" in copied, f"deploy/Dockerfile does not copy {package}/"
         assert re.search(rf"pip install --no-deps[^&;]*\./{re.escape(package)}\b", runs), (
             f"deploy/Dockerfile does not install ./{package}"
+        )
+    for service, (module, _) in APP_SERVICES.items():
+        assert any((ROOT / project / module / "__init__.py").is_file() for project in packages), (
+            f"{service}'s package {module} is in none of the projects deploy/Dockerfile installs"
         )
 
 
@@ -351,13 +368,14 @@ def test_the_gateway_is_given_every_placeholder_of_the_caddyfile_and_reaches_eac
     assert placeholders <= set(given), f"not given: {placeholders - set(given)}"
     upstreams = {name.removesuffix("_UPSTREAM").lower(): value for name, value in given.items()
                  if name.endswith("_UPSTREAM")}
-    assert upstreams == {service: f"{service}:{port_setting(service)}" for service in APP_SERVICES
-                         if service != "relay"}, "the relay has no public path; every other service is routed"
+    assert upstreams == {service: f"{service}:{port_setting(service)}" for service in PUBLIC_SERVICES}, (
+        "the relay and the delivery worker have no public path; every other service is routed")
+    assert set(PUBLIC_SERVICES) == set(PUBLIC), "the gateway routes to a service deploy/ does not run"
     assert VARIABLE.fullmatch(given["GATEWAY_ADDRESS"])["name"] == "GATEWAY_DOMAIN"
     assert json.loads(interpolated(given["CORS_ORIGINS"])) == [], "no origin is allowed unless listed"
 
 
-@pytest.mark.parametrize("service", [service for service in APP_SERVICES if service != "relay"])
+@pytest.mark.parametrize("service", PUBLIC_SERVICES)
 def test_each_public_service_takes_the_client_address_the_gateway_forwards(service):
     """Else every caller without credentials would share the gateway's address, and its rate limit."""
     assert option(last_cmd(dockerfile_of(service)), "--forwarded-allow-ips") == "*"
@@ -454,3 +472,16 @@ def test_database_password_is_a_required_variable_not_a_literal():
             if "PASSWORD" in name:
                 match = VARIABLE.fullmatch(value)
                 assert match and match["op"] == ":?", f"{service}: {name} must be ${{NAME:?message}}, not {value!r}"
+
+
+def test_only_the_delivery_worker_is_given_the_mail_server_and_it_must_be_set():
+    """SMTP_URL holds the mail server's credentials, and the default is `make run`'s sink on 127.0.0.1."""
+    for service in services():
+        given = {name for name in environment(service) if name.startswith("SMTP_")}
+        if service != "delivery":
+            assert not given, f"{service} is given {sorted(given)}: only the delivery worker sends mail"
+    delivery = environment("delivery")
+    for name in ("SMTP_URL", "SMTP_FROM"):
+        match = VARIABLE.fullmatch(delivery.get(name, ""))
+        assert match and match["name"] == name and match["op"] == ":?", (
+            f"delivery's {name} must be ${{{name}:?message}}, not {delivery.get(name)!r}")

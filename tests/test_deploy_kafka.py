@@ -33,10 +33,12 @@ EVENTS, DEAD_LETTERS = "$EVENTS_TOPIC", "$DEAD_LETTER_TOPIC"
 
 # What each process does on the broker, read from the code: the relay publishes the store's events and
 # `kafka.ensure_topics` looks for both topics; each Follower reads the events topic in a group named after it
-# (`kafka.group_id`) and publishes dead letters. Intake never connects.
+# (`kafka.group_id`; routing's and delivery's `store_follower` are named after their service) and publishes
+# dead letters. Intake never connects.
 BROKER_USE = {
     "relay": {("writes", EVENTS), ("sees", DEAD_LETTERS)},
     "routing": {("reads", EVENTS), ("joins", "routing"), ("writes", DEAD_LETTERS)},
+    "delivery": {("reads", EVENTS), ("joins", "delivery"), ("writes", DEAD_LETTERS)},
     "qualification": {("reads", EVENTS), ("joins", "qualification"), ("joins", DeadlineIndex.name),
                       ("writes", DEAD_LETTERS)},
     "reporting": {("reads", EVENTS), ("joins", CaseProjection.name), ("writes", DEAD_LETTERS)},

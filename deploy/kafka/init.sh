@@ -59,6 +59,11 @@ reads routing "$EVENTS_TOPIC"
 joins routing routing
 writes routing "$DEAD_LETTER_TOPIC"
 
+user delivery "$KAFKA_DELIVERY_PASSWORD"
+reads delivery "$EVENTS_TOPIC"
+joins delivery delivery
+writes delivery "$DEAD_LETTER_TOPIC"
+
 user qualification "$KAFKA_QUALIFICATION_PASSWORD"
 reads qualification "$EVENTS_TOPIC"
 joins qualification qualification
