@@ -60,11 +60,16 @@ def test_the_contract_is_openapi_3_1_with_the_gateways_servers_and_both_ways_in(
     assert {"complaints", "handler workflow", "routing", "reports", "audit"} <= {t["name"] for t in document["tags"]}
 
 
+# The deliberate exception: a complainant's tracking link is its own credential (`security: []`, anonymous).
+ANONYMOUS = {"GET /v1/track/{token}", "POST /v1/track/{token}/feedback"}
+
+
 def test_every_operation_says_which_credentials_it_takes(document: dict[str, Any]) -> None:
     schemes = set(document["components"]["securitySchemes"])
-    unsecured = [name for name, op in operations(document)
-                 if not op.get("security") or not {s for r in op["security"] for s in r} <= schemes]
+    unsecured = [name for name, op in operations(document) if name not in ANONYMOUS and (
+        not op.get("security") or not {s for r in op["security"] for s in r} <= schemes)]
     assert not unsecured, f"operations without a (known) security scheme: {unsecured}"
+    assert all(dict(operations(document))[name]["security"] == [] for name in ANONYMOUS)
     security = dict(operations(document))
     assert security["POST /v1/tenants/{tenant}/complaints"]["security"] == [{"ApiKey": []}]
     assert security[f"POST {CASE}/investigation"]["security"] == [{"BearerJWT": []}]
@@ -138,7 +143,8 @@ def test_every_refusal_is_documented_as_a_problem_document(document: dict[str, A
              if code.startswith("4") and response.get("content") != problem]
     assert not wrong, wrong
     assert "HTTPValidationError" not in document["components"]["schemas"]
-    lacking = [name for name, op in operations(document) if not {"401", "403"} <= set(op["responses"])]
+    lacking = [name for name, op in operations(document)
+               if name not in ANONYMOUS and not {"401", "403"} <= set(op["responses"])]
     assert not lacking, f"operations that do not document 401 and 403: {lacking}"
 
 

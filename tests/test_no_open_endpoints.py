@@ -7,6 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 OPEN = {"/healthz", "/readyz", "/metrics"}
+# The deliberate exception: a complainant's tracking link needs no credentials, its token is the key (and an
+# unknown one is a plain 404, below).
+TRACKING = {"/v1/track/{token}", "/v1/track/{token}/feedback"}
 APPS = ["intake.app", "routing.app", "qualification.app", "reporting.app", "relay.app"]
 
 
@@ -14,7 +17,7 @@ def routes(module: str):
     app = importlib.import_module(module).app
     for path, operations in app.openapi()["paths"].items():
         for method in operations:
-            if path not in OPEN:  # health and metrics are open by design
+            if path not in OPEN | TRACKING:  # health and metrics are open by design; tracking links, below
                 yield app, method, path
 
 
@@ -25,6 +28,21 @@ def test_every_route_refuses_a_request_without_credentials(app, method, path):
     response = TestClient(app).request(method.upper(), url, json={})
     assert response.status_code == 401, f"{method.upper()} {path} answered {response.status_code}"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_tracking_links_are_the_deliberate_exception_and_a_made_up_one_is_a_plain_404():
+    from complaints.application.tracking import Tracking
+    from complaints.model.tracking import TOKEN_LENGTH
+
+    app = importlib.import_module("intake.app").app
+    assert TRACKING <= set(app.openapi()["paths"])
+    app.state.tracking = Tracking(store=None, clock=None, secret=b"s" * 32, tenants={})  # a malformed token: no read
+    for method, path in (("GET", "/v1/track/{token}"), ("POST", "/v1/track/{token}/feedback")):
+        for token in ("x", "y" * (TOKEN_LENGTH + 1)):
+            response = TestClient(app).request(method, path.replace("{token}", token),
+                                               json={"rating": 3, "resolved": True})
+            assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
+            assert response.json()["title"] == "Not Found" and response.json()["detail"] == "No such tracking link"
 
 
 def test_the_walk_covers_the_routes_that_exist():

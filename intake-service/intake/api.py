@@ -243,3 +243,14 @@ def transfer(caller: Annotated[Caller, Depends(require("work-cases"))], tenant: 
                                    signal_type=body.signal_type, category=body.category, reason=body.reason,
                                    expected_version=version)
     return Transferred(case=CaseView.of(record), transferred_to=record.case.transferred_to)
+
+
+@router.delete("/v1/tenants/{tenant}/complaints/{case_id}/tracking", response_model=CaseView, tags=["complaints"],
+               responses={**ERRORS, **documented(_409="Revoked already", _412="If-Match names an older version")})
+def revoke_tracking(caller: Annotated[Caller, Depends(require("work-cases"))], tenant: TenantDep, case_id: UUID,
+                    cases: CasesDep, version: IfMatch,
+                    reason: Annotated[str, Query(min_length=1, max_length=500, description="Why, for the record")]
+                    = "revoked by the organisation") -> CaseView:
+    """Stops the complainant's tracking link from working (forwarded to someone, say): the same 404 as an
+    unknown link from then on. By the owning team's handlers or a manager."""
+    return CaseView.of(cases.revoke_tracking(caller, tenant, case_id, reason, version))

@@ -30,7 +30,7 @@ from complaints.adapters.readmodel import create_engine, migrate
 from complaints.adapters.skipped import SkippedEvents
 from complaints.adapters.store import CaseProcess
 from complaints.application.clock import Clock
-from complaints.model import messages
+from complaints.model import messages, tracking
 from complaints.model.complaint import SYSTEM_DELIVERY, Complaint
 from complaints.settings import Settings
 from complaints.web.app import Wiring
@@ -51,6 +51,7 @@ class Delivery(CaseProcess):
         self.settings = settings
         self.templates = Templates(settings.tenants_dir)
         self.mailer = Mailer(settings)
+        self.tracking_secret = settings.tracking_secret.get_secret_value().encode()
         # What the server said of each message this process sent, until its record commits: the record can meet
         # a command saved on the case at the same moment (routing, the clock, a handler) and is then tried again
         # on the case as it is now; that try must record the same outcome, not send the message again.
@@ -77,7 +78,8 @@ class Delivery(CaseProcess):
             return  # sent or failed already; a letter waits for a handler
         kind = message["kind"]
         contact = self.personal.open(case.complainant)
-        outcome = self._outcomes.get(domain_event.message_id) or self._send(case, domain_event.message_id, message, contact)
+        outcome = (self._outcomes.get(domain_event.message_id)
+                   or self._send(case, domain_event.message_id, message, contact))
         self._outcomes[domain_event.message_id] = outcome
         while len(self._outcomes) > OUTCOMES_KEPT:
             self._outcomes.popitem(last=False)
@@ -87,6 +89,13 @@ class Delivery(CaseProcess):
         log.info("message handled", extra={"case_id": str(case.id), "kind": kind,
                                            "status": case.messages[domain_event.message_id]["status"]})
 
+    def _link(self, case: Complaint) -> str | None:
+        """The complainant's tracking link, unless it was revoked."""
+        if case.tracking_revoked:
+            return None
+        token = tracking.token_for(self.tracking_secret, case.id, case.tracking_generation)
+        return f"{self.settings.public_url.rstrip('/')}/track/{token}"
+
     def _send(self, case: Complaint, message_id: str, message: dict[str, Any],
               contact: dict[str, Any]) -> tuple[str, str, bool]:
         """Sends the message: ("sent", the server's reply, _) or ("failed", why, whether that is final)."""
@@ -95,8 +104,8 @@ class Delivery(CaseProcess):
             FAILED.labels(kind, "true").inc()
             return "failed", "no e-mail address (erased)", True
         tenant = self.tenants[case.tenant]
-        rendered = self.templates.render(tenant, kind, message["language"], _context(case, tenant, contact,
-                                                                                     message["language"]))
+        context = {**_context(case, tenant, contact, message["language"]), "tracking_url": self._link(case)}
+        rendered = self.templates.render(tenant, kind, message["language"], context)
         email = self.mailer.compose(to=contact["email"], rendered=rendered,
                                     message_id=message_id, tenant=tenant.id)
         first, most = self.settings.smtp_backoff_seconds
@@ -131,7 +140,7 @@ def _context(case: Complaint, tenant: Any, contact: dict[str, Any], language: st
     return {"case_number": case.case_number, "tenant": tenant.name, "name": contact.get("name"),
             "signal_type": label.lower(), "received_on": case.received_at.date().isoformat(),
             "due_date": case.due_date.isoformat() if case.due_date else None, "answer": case.answer or "",
-            "footer": tenant.answer_footer}
+            "footer": tenant.answer_footer, "feedback_days": tenant.feedback.period_days}
 
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:

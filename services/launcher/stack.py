@@ -59,6 +59,10 @@ class Stack:
         # instance name -> (service, port); a second instance of a service is added by `add_instance`.
         self.instances = {name: (name, getattr(self.settings, port)) for name, (_, port) in SERVICES.items()}
         self.instances[GATEWAY] = (GATEWAY, self.settings.gateway_port)  # started only when named
+        # The links in messages to complainants lead to this set's gateway, unless said otherwise.
+        if "PUBLIC_URL" not in self.env:
+            self.env = {**self.env, "PUBLIC_URL": self.url(GATEWAY)}
+            self.settings = self.settings.model_copy(update={"public_url": self.url(GATEWAY)})
 
     def url(self, name: str) -> str:
         return f"http://{self.settings.host}:{self.instances[name][1]}"

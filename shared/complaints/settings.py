@@ -24,6 +24,7 @@ from complaints.model.tenants import BUNDLED
 
 DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 DEV_PSEUDONYM_SECRET = "development-only-pseudonym-secret"
+DEV_TRACKING_SECRET = "development-only-tracking-secret"
 # A front-end's development server on this machine (Vite's port), allowed to call the API in development.
 DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 
@@ -137,6 +138,12 @@ class Settings(BaseSettings):
     oidc_claim_mapping: dict[str, dict[str, ClaimGrant]] = Field(default_factory=dict)
     # Keys the complainants' pseudonyms (repeated complaints are counted without reading who).
     pseudonym_secret: SecretStr = SecretStr(DEV_PSEUDONYM_SECRET)
+    # Keys the complainants' tracking links (a MAC of the case id: changing it ends every link sent so far).
+    tracking_secret: SecretStr = SecretStr(DEV_TRACKING_SECRET)
+    # Where people reach the platform (the gateway): the links in messages to complainants start with it.
+    public_url: str = "http://127.0.0.1:8000"
+    # Requests to tracking links per client address (a guesser's budget; a complainant looks a few times).
+    tracking_rate_limit: str = "30/minute"
     # Bodies above this are refused (413) before they are parsed; an import batch is the largest.
     max_body_bytes: int = Field(default=5_000_000, gt=0)
     # Requests per API key or bearer token, and per client address without credentials, in each process
@@ -144,7 +151,7 @@ class Settings(BaseSettings):
     rate_limit: str = "100/second"
     rate_limit_without_credentials: str = "10/second"
 
-    @field_validator("rate_limit", "rate_limit_without_credentials")
+    @field_validator("rate_limit", "rate_limit_without_credentials", "tracking_rate_limit")
     @classmethod
     def _a_rate(cls, value: str) -> str:
         parse(value)  # raises ValueError naming what it could not read
@@ -196,6 +203,11 @@ class Settings(BaseSettings):
         pseudonym = self.pseudonym_secret.get_secret_value()
         if pseudonym == DEV_PSEUDONYM_SECRET or len(pseudonym.encode()) < MIN_SECRET_BYTES:
             problems.append(f"PSEUDONYM_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
+        tracking = self.tracking_secret.get_secret_value()
+        if tracking == DEV_TRACKING_SECRET or len(tracking.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"TRACKING_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
+        if not self.public_url.startswith("https://"):
+            problems.append("PUBLIC_URL must be the gateway's https:// address (links to complainants start with it)")
         # An OpenID provider's issuer is OIDC_ISSUER (its discovery document must say the same).
         named = ("jwt_audience",) if self.oidc_issuer else ("jwt_issuer", "jwt_audience")
         unset = [name.upper() for name in named if name not in self.model_fields_set]

@@ -262,6 +262,12 @@ class CaseWork:
         return self._act(caller, tenant, case_id, "unassign",
                          lambda c, at: c.unassign(actor=caller.actor, at=at), expected_version)
 
+    def revoke_tracking(self, caller: Caller, tenant: Tenant, case_id: UUID, reason: str,
+                        expected_version: int | None = None) -> CaseRecord:
+        """Stops the complainant's tracking link from working (a handler of the team, or a manager)."""
+        return self._act(caller, tenant, case_id, "revoke-tracking",
+                         lambda c, at: c.revoke_tracking(reason=reason, actor=caller.actor, at=at), expected_version)
+
     # --- routing by hand -------------------------------------------------------------------------
     def reroute(self, caller: Caller, tenant: Tenant, case_id: UUID, team: str, reason: str,
                 expected_version: int | None = None) -> CaseRecord:

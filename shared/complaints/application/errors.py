@@ -23,3 +23,7 @@ class Unchanged(Exception):
     def __init__(self, version: int) -> None:
         super().__init__(f"version {version}")
         self.version = version
+
+
+class LinkNotFound(LookupError):
+    """No case answers to this tracking link: unknown, malformed and revoked look alike (a plain 404)."""

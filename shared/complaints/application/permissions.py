@@ -22,6 +22,7 @@ from complaints.model.complaint import (ALLOWED, CommandRefused, Complaint, need
                                         refused_for_parts)
 from complaints.model.roles import PERSON_ROLES, SYSTEM_ROLES
 from complaints.model.tenants import Tenant
+from complaints.model.tracking import COMPLAINANT
 from complaints.model.windows import window_for
 
 # Every action on a case, named as its path (`/v1/tenants/{t}/complaints/{id}/{name}`), with its method.
@@ -30,7 +31,7 @@ CASE_ACTIONS: dict[str, str] = {
     "staff-hearings": "POST", "mediation": "POST", "category": "PUT", "extension": "POST",
     "qualification": "POST", "answer-draft": "POST", "approvals": "POST", "answer": "POST", "close": "POST",
     "reopen": "POST", "reroute": "POST", "close-inadmissible": "POST", "transfer": "POST", "actions": "POST",
-    "parts": "POST", "assign": "POST", "unassign": "DELETE",
+    "parts": "POST", "assign": "POST", "unassign": "DELETE", "revoke-tracking": "DELETE",
 }
 # The OpenAPI operation each action calls (its route function's name), so a client follows `allowed_actions`
 # by operation id rather than by building paths; tests/test_contract.py checks each against the contract.
@@ -40,10 +41,10 @@ CASE_OPERATIONS: dict[str, str] = {
     "category": "set_category", "extension": "extend", "qualification": "qualify", "answer-draft": "draft_answer",
     "approvals": "approve", "answer": "send_answer", "close": "close", "reopen": "reopen", "reroute": "reroute",
     "close-inadmissible": "close_inadmissible", "transfer": "transfer", "actions": "add_action", "parts": "split",
-    "assign": "assign", "unassign": "unassign",
+    "assign": "assign", "unassign": "unassign", "revoke-tracking": "revoke_tracking",
 }
 # Actions whose path is not their name: taking a case on and giving it back are POST and DELETE on one resource.
-ACTION_PATHS: dict[str, str] = {"assign": "assignment", "unassign": "assignment"}
+ACTION_PATHS: dict[str, str] = {"assign": "assignment", "unassign": "assignment", "revoke-tracking": "tracking"}
 
 # Actions on a tenant rather than a case, and the roles that may take them.
 TENANT_ACTIONS: dict[str, frozenset[str]] = {
@@ -64,6 +65,9 @@ TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "follow-changes": PERSON_ROLES,  # the live stream; calling systems get webhooks instead
     "reports": PERSON_ROLES,
     "work-cases": frozenset({"handler", "manager", "director"}),
+    # A complainant holding their case's tracking link: no account, no other case, nothing about staff.
+    "track": frozenset({COMPLAINANT}),
+    "give-feedback": frozenset({COMPLAINANT}),
 }
 # People who see every case of their tenant; a handler sees their own team's.
 TENANT_WIDE = frozenset({"manager", "auditor", "director"})
@@ -288,10 +292,32 @@ def ensure_may_assign(caller: Caller, assignee: str) -> None:
         raise Forbidden(found.reason)
 
 
+def _revoke_tracking_rule(caller: Caller, case: Complaint, tenant: Tenant) -> Refusal | None:
+    """Offered once a message carried the link to the complainant, until it is revoked."""
+    if case.tracking_revoked:
+        return Refusal(409, "the tracking link is revoked already")
+    if not any(message["channel"] == "e-mail" for message in case.messages.values()):
+        return Refusal(409, "no message has carried the tracking link to the complainant")
+    return None
+
+
+def tracking_refusal(caller: Caller, action: str, case: Complaint) -> Refusal | None:
+    """A complainant's link reaches one case: theirs."""
+    if (found := tenant_refusal(caller, action)) is not None:
+        return found
+    return None if caller.kind == "complainant" and caller.name == str(case.id) else Refusal(
+        403, "a tracking link shows its own case only")
+
+
+def ensure_may_track(caller: Caller, action: str, case: Complaint) -> None:
+    if (found := tracking_refusal(caller, action, case)) is not None:
+        raise Forbidden(found.reason)
+
+
 RULES = {"approvals": _approvals_rule, "answer": _answer_rule, "extension": _extension_rule,
          "close-inadmissible": _close_early_rule, "category": _category_rule, "reroute": _reroute_rule,
          "parts": _parts_rule, "qualification": _qualification_rule, "assign": _assign_rule,
-         "unassign": _unassign_rule}
+         "unassign": _unassign_rule, "revoke-tracking": _revoke_tracking_rule}
 
 
 def authorize(caller: Caller, action: str, case: Complaint, tenant: Tenant) -> None:

@@ -138,6 +138,12 @@ class Complaint(Aggregate):
         self.messages: dict[str, dict[str, Any]] = {}
         # The person (their token's subject) whose work the case is; it stays after the close, as who handled it.
         self.assignee: str | None = None
+        # The complainant's tracking link: its generation (a revocation moves it on) and whether it is revoked.
+        self.tracking_generation = 0
+        self.tracking_revoked = False
+        # The complainant's feedback on the last close, and whether it flagged the case for a manager.
+        self.feedback: dict[str, Any] | None = None
+        self.flagged_by_feedback = False
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -552,7 +558,8 @@ class Complaint(Aggregate):
     @event("MessageDecided", topic=STORED + "MessageDecided")
     def _message_decided(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, kind: str,
                          channel: str, language: str) -> None:
-        self.messages[message_id] = {"kind": kind, "channel": channel, "language": language, "status": "decided"}
+        self.messages[message_id] = {"kind": kind, "channel": channel, "language": language, "status": "decided",
+                                     "decided_at": occurred_at}
 
     def record_sent(self, *, message_id: str, reply: str, actor: str, at: datetime) -> bool:
         """Records `MessageSent` with the mail server's reply; False if it was recorded already."""
@@ -563,7 +570,8 @@ class Complaint(Aggregate):
 
     @event("MessageSent", topic=STORED + "MessageSent")
     def _message_sent(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, reply: str) -> None:
-        self.messages[message_id] = {**self.messages[message_id], "status": "sent", "reply": reply}
+        self.messages[message_id] = {**self.messages[message_id], "status": "sent", "reply": reply,
+                                     "sent_at": occurred_at}
 
     def record_delivery_failure(self, *, message_id: str, reason: str, final: bool, actor: str, at: datetime) -> bool:
         """Records `DeliveryFailed` (`final`: the recipient was refused, trying again would not help)."""
@@ -578,6 +586,40 @@ class Complaint(Aggregate):
                          final: bool) -> None:
         self.messages[message_id] = {**self.messages[message_id], "status": "failed", "reason": reason,
                                      "final": final}
+
+
+    # --- the complainant's link and feedback ---------------------------------------------------------
+    def revoke_tracking(self, *, reason: str, actor: str, at: datetime) -> None:
+        """The tracking link stops working (it was forwarded, or shown to someone it should not have been)."""
+        self._require("revoke-tracking")
+        if self.tracking_revoked:
+            raise CommandRefused("revoke-tracking", self.status, "the tracking link is revoked already")
+        self._tracking_revoked(tenant=self.tenant, actor=actor, occurred_at=at, reason=reason,
+                               generation=self.tracking_generation)
+
+    @event("TrackingRevoked", topic=STORED + "TrackingRevoked")
+    def _tracking_revoked(self, tenant: str, actor: str, occurred_at: datetime, reason: str, generation: int) -> None:
+        self.tracking_generation = generation + 1
+        self.tracking_revoked = True
+
+    def give_feedback(self, *, rating: int, comment: str | None, resolved: bool, calls_for: str | None,
+                      refusal: str | None, actor: str, at: datetime) -> None:
+        """The complainant's rating of a closed case (`refusal`: why the tenant's rules say not now).
+        `calls_for`: "flag" marks the case for a manager, "reopen" reopens it with the feedback as reason."""
+        if refusal is not None:
+            raise CommandRefused("give feedback on", self.status, refusal)
+        self._feedback_given(tenant=self.tenant, actor=actor, occurred_at=at, rating=rating, comment=comment,
+                             resolved=resolved, calls_for=calls_for)
+        if calls_for == "reopen":
+            self._reopened(tenant=self.tenant, actor=actor, occurred_at=at,
+                           reason=f"the complainant rated the handling {rating}/5 and says it is not resolved")
+
+    @event("FeedbackGiven", topic=STORED + "FeedbackGiven")
+    def _feedback_given(self, tenant: str, actor: str, occurred_at: datetime, rating: int, comment: str | None,
+                        resolved: bool, calls_for: str | None) -> None:
+        self.feedback = {"rating": rating, "comment": comment, "resolved": resolved, "given_at": occurred_at,
+                         "for_close": self.closed_at, "calls_for": calls_for}
+        self.flagged_by_feedback = calls_for == "flag"
 
 
 # The state each event leaves a case in: the one state machine (the projection asks it too).
@@ -602,22 +644,24 @@ def status_after(event: str, status: str) -> str:
 # Taking a case on (or giving it back) needs a team to work in: not before routing, not once closed (the
 # assignee then stays on record as who handled it).
 ASSIGNMENT = ("assign", "unassign")
+# The complainant's tracking link can be revoked whatever the case's state.
+LINK = ("revoke-tracking",)
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "received": ("reroute", "close-inadmissible", "transfer", "category", "notes", "actions"),
+    "received": ("reroute", "close-inadmissible", "transfer", "category", "notes", "actions", *LINK),
     "routed": ("investigation", "notes", "information-requests", "category", "qualification", "extension",
-               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions", "parts", *ASSIGNMENT),
+               "reroute", "close-inadmissible", "transfer", "answer-draft", "actions", "parts", *ASSIGNMENT, *LINK),
     "investigating": ("notes", "information-requests", "staff-hearings", "mediation", "category",
                       "qualification", "extension", "reroute", "close-inadmissible", "transfer", "answer-draft",
-                      "actions", "parts", *ASSIGNMENT),
+                      "actions", "parts", *ASSIGNMENT, *LINK),
     "awaiting-information": ("information-received", "notes", "extension", "reroute", "close-inadmissible",
-                             "transfer", "actions", "parts", *ASSIGNMENT),
+                             "transfer", "actions", "parts", *ASSIGNMENT, *LINK),
     "qualified": ("answer-draft", "qualification", "notes", "category", "extension", "reroute", "actions", "parts",
-                  *ASSIGNMENT),
+                  *ASSIGNMENT, *LINK),
     "drafted": ("approvals", "answer", "answer-draft", "qualification", "notes", "extension", "actions",
-                *ASSIGNMENT),
-    "answered": ("close", "reopen", "notes", "actions", *ASSIGNMENT),
+                *ASSIGNMENT, *LINK),
+    "answered": ("close", "reopen", "notes", "actions", *ASSIGNMENT, *LINK),
     # Actions follow up or improve on what a case showed: recorded in every state, a closed case's too.
-    "closed": ("reopen", "actions"),
+    "closed": ("reopen", "actions", *LINK),
 }
 # An answer is drafted from these states only for a signal type the tenant does not qualify (a question):
 # the others are qualified first.

@@ -36,6 +36,7 @@ ACTIONS: dict[str, dict[str, str]] = {
     "parts": {"en": "Split over several teams", "nl": "Opsplitsen over meerdere teams"},
     "assign": {"en": "Assign to a person", "nl": "Toewijzen aan een persoon"},
     "unassign": {"en": "Give back to the team", "nl": "Teruggeven aan het team"},
+    "revoke-tracking": {"en": "Revoke the complainant's tracking link", "nl": "Opvolglink van de klager intrekken"},
 }
 
 TOTAL = {"en": "Total", "nl": "Totaal"}

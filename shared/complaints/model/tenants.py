@@ -181,6 +181,17 @@ class MessageRules(BaseModel):
                                                              "history) sends nothing")
 
 
+class FeedbackRules(BaseModel):
+    """What the complainant may say of the handling, through their tracking link, once the case is closed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    period_days: int = Field(default=30, gt=0, description="Feedback is given within this many days of the close")
+    low_rating: int = Field(default=2, ge=1, le=5, description="A rating this low or lower, with \"not resolved\", "
+                                                                "calls for `when_not_resolved`")
+    when_not_resolved: Literal["flag", "reopen"] = Field(
+        default="flag", description="flag: the case is marked for a manager; reopen: it is reopened at once")
+
+
 class Tenant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
@@ -226,6 +237,7 @@ class Tenant(BaseModel):
     answer_footer: str | None = Field(default=None, description="Text every final answer carries (the city: "
                                                                 "the ombudsman's contact details)")
     messages: MessageRules = MessageRules()
+    feedback: FeedbackRules = FeedbackRules()
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":

@@ -27,6 +27,7 @@ from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock, SystemClock
 from complaints.application.intake import Intake
 from complaints.application.systems import Systems
+from complaints.application.tracking import Tracking
 from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
 from complaints.web import observability, openapi, problems
@@ -83,6 +84,8 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds),
                                   timedelta(hours=settings.idempotency_key_hours))
         app.state.systems = Systems(wiring.store)
+        app.state.tracking = Tracking(wiring.store, clock, settings.tracking_secret.get_secret_value().encode(),
+                                      app.state.tenants)
         checks.update(wiring.checks)
         task = None
         if wiring.worker is not None:
@@ -131,7 +134,8 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
     observability.mount_metrics(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, per_credential=settings.rate_limit,
-                       per_address=settings.rate_limit_without_credentials)
+                       per_address=settings.rate_limit_without_credentials,
+                       per_tracking_address=settings.tracking_rate_limit)
     return app
 
 

@@ -15,6 +15,7 @@ from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock
 from complaints.application.intake import Intake
 from complaints.application.systems import Systems
+from complaints.application.tracking import Tracking
 from complaints.model.tenants import LANGUAGES, Tenant, in_language
 from complaints.web.problems import invalid_fields, known_tenant
 
@@ -58,6 +59,10 @@ def _systems(request: Request) -> Systems:
     return request.app.state.systems
 
 
+def _tracking(request: Request) -> Tracking:
+    return request.app.state.tracking
+
+
 def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
@@ -69,3 +74,4 @@ AuditDep = Annotated[Audit, Depends(_audit)]
 IntakeDep = Annotated[Intake, Depends(_intake)]
 SystemsDep = Annotated[Systems, Depends(_systems)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+TrackingDep = Annotated[Tracking, Depends(_tracking)]

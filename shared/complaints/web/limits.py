@@ -121,17 +121,22 @@ async def _refuse(send: Any, problem: Problem, extra_headers: list[tuple[bytes, 
 
 # Health, readiness and metrics are asked by the platform itself, often: never limited.
 UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+# A complainant's tracking link, opened without credentials: a tighter budget per address, so guessing links
+# is slow as well as hopeless.
+TRACKING_PATHS = ("/track/", "/v1/track/")
 
 
 class RateLimit:
-    """At most `per_credential` requests per API key or bearer token (counted by a hash of it), and
-    `per_address` per client address for requests without credentials. Counted per process, in memory:
+    """At most `per_credential` requests per API key or bearer token (counted by a hash of it),
+    `per_address` per client address for requests without credentials, and `per_tracking_address` per
+    client address to tracking links (whatever headers come with them). Counted per process, in memory:
     enough to stop one caller from swamping a process, not a quota across processes."""
 
-    def __init__(self, app: Any, *, per_credential: str, per_address: str) -> None:
+    def __init__(self, app: Any, *, per_credential: str, per_address: str, per_tracking_address: str) -> None:
         self.app = app
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.per_credential, self.per_address = parse(per_credential), parse(per_address)
+        self.per_tracking_address = parse(per_tracking_address)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED:
@@ -139,10 +144,13 @@ class RateLimit:
             return
         headers = dict(scope.get("headers") or [])
         secret = headers.get(b"x-api-key") or headers.get(b"authorization")
-        if secret:
+        address = str((scope.get("client") or ("unknown",))[0])
+        if scope["path"].startswith(TRACKING_PATHS):
+            secret, limit, who = None, self.per_tracking_address, "tracking:" + address
+        elif secret:
             limit, who = self.per_credential, "credential:" + hashlib.sha256(secret).hexdigest()
         else:
-            limit, who = self.per_address, "address:" + str((scope.get("client") or ("unknown",))[0])
+            limit, who = self.per_address, "address:" + address
         if self.limiter.hit(limit, who):
             await self.app(scope, receive, send)
             return

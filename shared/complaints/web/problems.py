@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from complaints.adapters.retries import store_unavailable
-from complaints.application.errors import InvalidFields, VersionNotFound
+from complaints.application.errors import InvalidFields, LinkNotFound, VersionNotFound
 from complaints.application.permissions import Forbidden
 from complaints.application.systems import KeyNotFound
 from complaints.model.complaint import CaseNotFound, CommandRefused, NotPermitted, StaleVersion
@@ -129,6 +129,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VersionNotFound)
     async def _no_version(request: Request, exc: VersionNotFound) -> JSONResponse:
         return _response(request, Problem(404, "version-not-found", "No such version of the case", str(exc)))
+
+    @app.exception_handler(LinkNotFound)
+    async def _no_link(request: Request, exc: LinkNotFound) -> JSONResponse:
+        # Nothing more: a guesser learns neither whether a case exists nor whether its link was revoked.
+        return _response(request, Problem(404, "not-found", "Not Found", "No such tracking link"))
 
     @app.exception_handler(CaseNotFound)
     async def _no_case(request: Request, exc: CaseNotFound) -> JSONResponse:

@@ -114,6 +114,32 @@ class PartLink(BaseModel):
                    qualification=part.qualification)
 
 
+class CaseMessage(Sparse):
+    """A message to the complainant, as decided by an event on the case and as its delivery went."""
+
+    message_id: str
+    kind: Literal["acknowledgement", "answer", "closing-confirmation"]
+    channel: Literal["e-mail", "post"]
+    language: str
+    status: Literal["decided", "sent", "failed"] = Field(description="decided: not sent yet (a letter waits "
+                                                                      "to be posted); failed: see `reason`")
+    decided_at: datetime
+    sent_at: datetime | None = None
+    reply: str | None = Field(default=None, description="What the mail server said when it took the message")
+    reason: str | None = Field(default=None, description="Why the delivery failed")
+    final: bool | None = Field(default=None, description="A refused recipient: sending again would not help")
+
+
+class Feedback(BaseModel):
+    """The complainant's rating of the handling, given through their tracking link after the close."""
+
+    rating: int = Field(ge=1, le=5)
+    comment: str | None
+    resolved: bool
+    given_at: datetime
+    calls_for: Literal["flag", "reopen"] | None = Field(description="What the tenant's rules made of it")
+
+
 class CaseView(BaseModel):
     """A case's full current state, as a person who may read it sees it."""
 
@@ -164,15 +190,22 @@ class CaseView(BaseModel):
                                               "case; the answer waits until every part is qualified")
     deadline_events: list[str]
     actions: list[FollowUpAction] = Field(description="Follow-up and improvement actions, by number")
+    messages: list[CaseMessage] = Field(description="Messages to the complainant, oldest first: a failed answer "
+                                                    "can then be sent by post")
+    feedback: Feedback | None = Field(description="The complainant's rating after the last close")
+    flagged_by_feedback: bool = Field(description="A low rating marked not resolved: for a manager to look at")
+    tracking_revoked: bool = Field(description="The complainant's tracking link no longer works")
 
     @classmethod
     def of(cls, record: CaseRecord) -> CaseView:
         case = record.case
-        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts", "status_label")
+        own = ("case_id", "allowed_actions", "next_approval_step", "complainant", "actions", "parts", "status_label",
+               "messages")
         fields = {name: getattr(case, name) for name in cls.model_fields if name not in own}
         return cls(case_id=case.id, complainant=record.complainant, next_approval_step=record.next_approval_step,
                    actions=[FollowUpAction.of(case, number) for number in case.actions],
                    parts=[PartLink(**part) for part in case.parts.values()],
+                   messages=[CaseMessage(message_id=m, **message) for m, message in case.messages.items()],
                    status_label=word(STATUSES, case.status, record.language),
                    allowed_actions=[ActionLink(**vars(a), label=word(ACTIONS, a.name, record.language))
                                     for a in record.allowed_actions], **fields)
