@@ -109,3 +109,81 @@ def test_an_imported_registers_history_sends_nothing(module_stack, care, inbox):
     case_id = imported.json()["items"][0]["case_id"]
     assert not inbox.to("oud@example.be") and not of_type(history(module_stack, care, case_id), "MessageDecided")
     assert fresh["case_number"]
+
+
+def work(stack, care, case_id: str, steps) -> None:
+    url = f"{stack.url('qualification')}/v1/tenants/zorgbedrijf/complaints/{case_id}"
+    for path, who, body in steps:
+        done = httpx.post(f"{url}/{path}", headers=care[who], json=body, timeout=30)
+        assert done.status_code == 200, (path, done.text)
+
+
+def routed(stack, care, case_id: str) -> None:
+    wait_until(lambda: httpx.get(f"{stack.url('intake')}/v1/tenants/zorgbedrijf/complaints/{case_id}",
+                                 headers=care["cas"]).json().get("due_date"))
+
+
+def test_a_question_to_the_complainant_is_a_message_and_the_preview_is_what_is_sent(module_stack, care, inbox):
+    address = "vraag@example.be"
+    case = post(module_stack, care, address)
+    routed(module_stack, care, case["case_id"])
+    work(module_stack, care, case["case_id"], [
+        ("information-requests", "an", {"text": "Op welke dag kwam de bus niet?"})])
+    asked = wait_until(lambda: len(inbox.to(address)) == 2 and inbox.to(address)[1])
+    assert asked["Subject"] == f"Vraag over uw klacht: {case['case_number']}"
+    assert "Op welke dag kwam de bus niet?" in asked.get_content() and "/track/" in asked.get_content()
+
+    answer = "Het ging om een fout in de planning; de rit wordt terugbetaald."
+    work(module_stack, care, case["case_id"], [
+        ("information-received", "an", {"text": "Maandag 2 maart"}),
+        ("qualification", "an", {"qualification": "gegrond"}),
+        ("answer-draft", "an", {"text": answer, "channel": "e-mail"})])
+    url = f"{module_stack.url('qualification')}/v1/tenants/zorgbedrijf/complaints/{case['case_id']}"
+    preview = httpx.get(f"{url}/answer-preview", headers=care["cas"], timeout=10)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["channel"] == "e-mail" and answer in preview.json()["body"]
+    work(module_stack, care, case["case_id"], [("approvals", "cas", None), ("approvals", "dirk", None),
+                                               ("answer", "an", None)])
+    sent = wait_until(lambda: len(inbox.to(address)) == 3 and inbox.to(address)[2])
+    assert sent["Subject"] == preview.json()["subject"]
+    assert sent.get_content().strip() == preview.json()["body"].strip()  # what was approved is what went out
+
+
+def test_a_bounced_answer_goes_by_post_and_the_letter_is_printed_and_marked_posted(module_stack, care, inbox):
+    posted = httpx.post(f"{module_stack.url('intake')}/v1/tenants/zorgbedrijf/complaints", headers=care["intake"],
+                        timeout=30, json={"channel": "e-mail", "signal_type": "klacht", "subject": "Factuur",
+                                          "text": "Te hoog", "complainant": {
+                                              "name": "Mevrouw Dupré", "email": "refused@example.be",
+                                              "address": "Kerkstraat 1, 2000 Antwerpen"}})
+    case = posted.json()
+    routed(module_stack, care, case["case_id"])
+    work(module_stack, care, case["case_id"], [
+        ("qualification", "an", {"qualification": "ongegrond"}),
+        ("answer-draft", "an", {"text": "De factuur klopt: € 12 per rit.", "channel": "e-mail"}),
+        ("approvals", "cas", None), ("approvals", "dirk", None), ("answer", "an", None)])
+    case_url = f"{module_stack.url('intake')}/v1/tenants/zorgbedrijf/complaints/{case['case_id']}"
+
+    def answer_failed():
+        messages = httpx.get(case_url, headers=care["an"], timeout=10).json()["messages"]
+        return [m for m in messages if m["kind"] == "answer" and m["status"] == "failed"]
+    [bounced] = wait_until(answer_failed)  # visible to the handler
+    url = f"{module_stack.url('qualification')}/v1/tenants/zorgbedrijf/complaints/{case['case_id']}/messages"
+    again = httpx.post(f"{url}/{bounced['message_id']}/by-post", headers=care["an"], timeout=10)
+    assert again.status_code == 200, again.text
+    [letter] = [m for m in again.json()["messages"] if m.get("replaces") == bounced["message_id"]]
+    assert (letter["channel"], letter["status"]) == ("post", "decided")
+    assert httpx.post(f"{url}/{bounced['message_id']}/by-post", headers=care["an"], timeout=10).status_code == 409
+
+    page = httpx.get(f"{url}/{letter['message_id']}/letter", headers=care["an"], timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Mevrouw Dupré" in page.text and "2000 Antwerpen" in page.text and "€ 12 per rit" in page.text
+    pdf = httpx.get(f"{url}/{letter['message_id']}/letter", params={"format": "pdf"}, headers=care["an"], timeout=10)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert httpx.get(f"{url}/{letter['message_id']}/letter", timeout=10).status_code == 401
+
+    done = httpx.post(f"{url}/{letter['message_id']}/posted", headers=care["an"], timeout=10)
+    assert done.status_code == 200, done.text
+    [now] = [m for m in done.json()["messages"] if m["message_id"] == letter["message_id"]]
+    assert now["status"] == "sent" and now["posted_by"] == "user:an"
+    assert httpx.post(f"{url}/{letter['message_id']}/posted", headers=care["an"], timeout=10).status_code == 409
+    assert not inbox.to("refused@example.be")

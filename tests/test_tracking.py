@@ -126,15 +126,16 @@ def test_the_pages_form_rates_without_a_script(gateway, care, inbox):
     base = f"{gateway}/v1/tenants/zorgbedrijf/complaints/{case['case_id']}"
     wait_until(lambda: httpx.get(base, headers=care["cas"], timeout=10).json().get("due_date"))
     closed = httpx.post(f"{gateway}/v1/tenants/zorgbedrijf/complaints/{case['case_id']}/close-inadmissible",
-                        headers=care["an"], timeout=30, json={"reason": "geen klacht", "qualification": "niet-ontvankelijk"})
+                        headers=care["an"], timeout=30,
+                        json={"reason": "geen klacht", "qualification": "niet-ontvankelijk"})
     assert closed.status_code == 200, closed.text
     page = httpx.get(f"{gateway}/track/{token}", timeout=10)
     assert 'action="/track/' in page.text and 'name="rating"' in page.text
     wrong = httpx.post(f"{gateway}/track/{token}/feedback", content="resolved=yes",
                        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
     assert wrong.status_code == 422 and "score van 1 tot 5" in wrong.text
-    sent = httpx.post(f"{gateway}/track/{token}/feedback", content="rating=4&resolved=yes&comment=%3Cb%3Edank%3C%2Fb%3E",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    sent = httpx.post(f"{gateway}/track/{token}/feedback",
+                      content="rating=4&resolved=yes&comment=%3Cb%3Edank%3C%2Fb%3E", headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
     assert sent.status_code == 303 and sent.headers["location"] == f"/track/{token}"
     after = httpx.get(f"{gateway}/track/{token}", timeout=10)
     assert "4/5" in after.text and 'name="rating"' not in after.text

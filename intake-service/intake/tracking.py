@@ -24,6 +24,7 @@ from werkzeug.http import parse_accept_header
 from complaints.application.tracking import Tracked
 from complaints.model.complaint import CommandRefused
 from complaints.model.labels import STATUSES, word
+from complaints.model.messages import MessageKind
 from complaints.web.deps import TrackingDep
 from complaints.web.problems import documented
 from complaints.web.views import CaseState
@@ -40,9 +41,10 @@ LANGUAGES = ("nl", "en")
 
 
 class SentMessage(BaseModel):
-    kind: Literal["acknowledgement", "answer", "closing-confirmation"]
+    kind: MessageKind
     channel: Literal["e-mail", "post"]
     sent_at: datetime | None = Field(description="When it went out (a letter: when it was decided)")
+    question: str | None = Field(default=None, description="What an information request asked them")
 
 
 class GivenFeedback(BaseModel):
@@ -81,8 +83,8 @@ class TrackedCase(BaseModel):
             due_date=case.due_date, answered_at=case.answered_at if sent else None,
             answer=case.answer if sent else None,
             closed_at=case.closed_at, feedback_until=tracked.feedback_until,
-            messages=[SentMessage(kind=m["kind"], channel=m["channel"], sent_at=m.get("sent_at") or m["decided_at"])
-                      for m in case.messages.values() if m["status"] == "sent" or m["channel"] == "post"],
+            messages=[SentMessage(kind=m["kind"], channel=m["channel"], sent_at=m.get("sent_at") or m["decided_at"],
+                                  question=m.get("question")) for m in case.messages.values() if m["status"] == "sent"],
             feedback=GivenFeedback(**case.feedback) if case.feedback else None)
 
 

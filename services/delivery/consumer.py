@@ -25,7 +25,7 @@ from prometheus_client import Counter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from complaints.adapters.follower import store_follower
-from complaints.adapters.mail import Mailer, NotTaken, RecipientRefused, Templates
+from complaints.adapters.mail import Mailer, NotTaken, RecipientRefused, Templates, context
 from complaints.adapters.readmodel import create_engine, migrate
 from complaints.adapters.skipped import SkippedEvents
 from complaints.adapters.store import CaseProcess
@@ -43,8 +43,8 @@ OUTCOMES_KEPT = 10_000
 
 
 class Delivery(CaseProcess):
-    topics = tuple(get_topic(e) for e in (Complaint.Received, Complaint.Answered, Complaint.Closed,
-                                          Complaint.MessageDecided))
+    topics = tuple(get_topic(e) for e in (Complaint.Received, Complaint.InformationRequested, Complaint.Answered,
+                                          Complaint.Closed, Complaint.MessageDecided))
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__(settings, clock)
@@ -90,11 +90,7 @@ class Delivery(CaseProcess):
                                            "status": case.messages[domain_event.message_id]["status"]})
 
     def _link(self, case: Complaint) -> str | None:
-        """The complainant's tracking link, unless it was revoked."""
-        if case.tracking_revoked:
-            return None
-        token = tracking.token_for(self.tracking_secret, case.id, case.tracking_generation)
-        return f"{self.settings.public_url.rstrip('/')}/track/{token}"
+        return tracking.link(self.settings.public_url, self.tracking_secret, case)
 
     def _send(self, case: Complaint, message_id: str, message: dict[str, Any],
               contact: dict[str, Any]) -> tuple[str, str, bool]:
@@ -104,8 +100,9 @@ class Delivery(CaseProcess):
             FAILED.labels(kind, "true").inc()
             return "failed", "no e-mail address (erased)", True
         tenant = self.tenants[case.tenant]
-        context = {**_context(case, tenant, contact, message["language"]), "tracking_url": self._link(case)}
-        rendered = self.templates.render(tenant, kind, message["language"], context)
+        said = context(case, tenant, contact, message["language"], tracking_url=self._link(case),
+                       question=message.get("question"))
+        rendered = self.templates.render(tenant, kind, message["language"], said)
         email = self.mailer.compose(to=contact["email"], rendered=rendered,
                                     message_id=message_id, tenant=tenant.id)
         first, most = self.settings.smtp_backoff_seconds
@@ -132,15 +129,6 @@ def _record(case: Complaint, message_id: str, outcome: tuple[str, str, bool], at
         return case.record_sent(message_id=message_id, reply=said, actor=SYSTEM_DELIVERY, at=at)
     return case.record_delivery_failure(message_id=message_id, reason=said, final=final, actor=SYSTEM_DELIVERY,
                                         at=at)
-
-
-def _context(case: Complaint, tenant: Any, contact: dict[str, Any], language: str) -> dict[str, Any]:
-    kind = next((c for c in tenant.signal_types if c.code == case.signal_type), None)
-    label = (kind.nl if language == "nl" and kind and kind.nl else kind.label if kind else case.signal_type)
-    return {"case_number": case.case_number, "tenant": tenant.name, "name": contact.get("name"),
-            "signal_type": label.lower(), "received_on": case.received_at.date().isoformat(),
-            "due_date": case.due_date.isoformat() if case.due_date else None, "answer": case.answer or "",
-            "footer": tenant.answer_footer, "feedback_days": tenant.feedback.period_days}
 
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:

@@ -2,9 +2,12 @@
 
 from datetime import datetime, timedelta, timezone
 
-from complaints.adapters.mail import Templates
+import pytest
+
+from complaints.adapters import letters
+from complaints.adapters.mail import Rendered, Templates, context
 from complaints.model import messages
-from complaints.model.complaint import Complaint
+from complaints.model.complaint import CommandRefused, Complaint
 from complaints.model.tenants import BUNDLED, load_tenants
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -43,9 +46,69 @@ def test_the_answer_goes_the_way_it_was_drafted_and_the_close_is_confirmed_where
     assert decide("Closed", case("brandweer"), {"email": "a@example.be"}, tenant="brandweer") == []
 
 
-def test_the_citys_answer_carries_the_ombudsmans_contact_details():
-    rendered = Templates(BUNDLED).render(TENANTS["stad"], "answer", "nl", {
-        "case_number": "ST-1", "tenant": "Stad", "name": "Jan", "signal_type": "klacht", "received_on": "2026-03-02",
-        "due_date": None, "answer": "Het voetpad wordt hersteld.", "footer": TENANTS["stad"].answer_footer})
-    assert rendered.subject == "Antwoord op uw klacht: ST-1"
-    assert "Het voetpad wordt hersteld." in rendered.body and "ombudsvrouw" in rendered.body
+def test_the_citys_answer_carries_the_ombudsmans_contact_details_once():
+    stad = TENANTS["stad"]
+    answered = case("stad")
+    answered.route(team=stad.teams[0].code, rule_id="default", config_version="1", actor="system:routing", at=NOW)
+    answered.start_investigation(actor="user:an", at=NOW)
+    answered.qualify(qualification=stad.qualifications[0].code, config_version="1", actor="user:an", at=NOW)
+    answered.draft_answer(text="Het voetpad wordt hersteld.", channel="e-mail", actor="user:an", at=NOW)
+    for step in stad.codes("approvals"):
+        answered.approve(steps=stad.codes("approvals"), actor=f"user:{step}", at=NOW)
+    answered.send_answer(steps=stad.codes("approvals"), footer=stad.answer_footer, actor="user:an", at=NOW)
+    rendered = Templates(BUNDLED).render(stad, "answer", "nl", context(answered, stad, {"name": "Jan"}, "nl",
+                                                                       tracking_url=None))
+    assert rendered.subject == "Antwoord op uw klacht: ZB-1"
+    assert "Het voetpad wordt hersteld." in rendered.body and rendered.body.count(stad.answer_footer) == 1
+
+
+def test_an_information_request_carries_its_question_by_the_way_the_complainant_can_be_reached():
+    asked = case()
+    asked.route(team="klantendienst", rule_id="default", config_version="1", actor="system:routing", at=NOW)
+    asked.request_information(question="Welke dag was de rit?", pauses_clock=True, actor="user:an", at=NOW)
+    [by_mail] = decide("InformationRequested", asked, {"email": "a@example.be", "address": "Kerkstraat 1"})
+    assert (by_mail.kind, by_mail.channel) == ("information-request", "e-mail")
+    assert decide("InformationRequested", asked, {"address": "Kerkstraat 1, 2000 Antwerpen"})[0].channel == "post"
+    assert decide("InformationRequested", asked, {"phone": "03 000 00 00"}) == []  # the handler calls
+    asked.decide_message(message_id=by_mail.message_id, kind=by_mail.kind, channel=by_mail.channel, language="nl",
+                         actor="system:delivery", at=NOW)
+    assert asked.messages[by_mail.message_id]["question"] == "Welke dag was de rit?"
+    asked.receive_information(summary="maandag", moved_due_date=None, actor="user:an", at=NOW)
+    assert asked.messages[by_mail.message_id]["question"] == "Welke dag was de rit?"  # kept with the message
+    rendered = Templates(BUNDLED).render(TENANTS["zorgbedrijf"], "information-request", "nl", context(
+        asked, TENANTS["zorgbedrijf"], {}, "nl", tracking_url="http://x/track/t", question="Welke dag was de rit?"))
+    assert "Welke dag was de rit?" in rendered.body and "http://x/track/t" in rendered.body
+
+
+def test_a_bounced_message_goes_again_by_post_once_and_a_letter_is_posted_once():
+    bounced = case()
+    bounced.decide_message(message_id="m1", kind="answer", channel="e-mail", language="nl", actor="system:delivery",
+                           at=NOW)
+    with pytest.raises(CommandRefused):  # not failed: nothing to send again
+        bounced.send_by_post(message_id="m1", new_id="m2", actor="user:an", at=NOW)
+    bounced.record_delivery_failure(message_id="m1", reason="550 no such user", final=True, actor="system:delivery",
+                                    at=NOW)
+    bounced.send_by_post(message_id="m1", new_id="m2", actor="user:an", at=NOW)
+    assert bounced.messages["m2"] == {**bounced.messages["m2"], "kind": "answer", "channel": "post",
+                                      "status": "decided", "replaces": "m1"}
+    with pytest.raises(CommandRefused):
+        bounced.send_by_post(message_id="m1", new_id="m3", actor="user:an", at=NOW)
+    bounced.record_posted(message_id="m2", actor="user:an", at=NOW)
+    assert bounced.messages["m2"]["status"] == "sent" and bounced.messages["m2"]["posted_by"] == "user:an"
+    with pytest.raises(CommandRefused):
+        bounced.record_posted(message_id="m2", actor="user:an", at=NOW)
+    with pytest.raises(CommandRefused):
+        bounced.record_posted(message_id="m1", actor="user:an", at=NOW)  # an e-mail is not posted
+
+
+def test_a_letter_prints_as_html_and_as_a_pdf_with_the_address_and_its_dutch_and_french_letters():
+    rendered = Rendered("Antwoord op uw klacht: ZB-1", "Beste Mevrouw Dupré,\n\nWij betalen € 12 terug.\n")
+    written = letters.letter(rendered, sender="Zorgbedrijf Antwerpen", reference="ZB-1", on=NOW.date(),
+                             contact={"name": "Mevrouw Dupré", "address": "Kerkstraat 1, 2000 Antwerpen"})
+    assert written.recipient == ("Mevrouw Dupré", "Kerkstraat 1", "2000 Antwerpen")
+    page = letters.html(written)
+    assert "Kerkstraat 1<br>2000 Antwerpen" in page and "€ 12" in page
+    assert "<script>" not in letters.html(letters.letter(Rendered("s", "<script>x</script>"), sender="Z",
+                                                         reference="1", on=NOW.date(), contact={}))
+    document = letters.pdf(written)
+    assert document.startswith(b"%PDF-") and len(document) > 500

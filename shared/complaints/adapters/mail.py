@@ -54,6 +54,19 @@ class Templates:
         return Rendered(subject.strip(), body.lstrip("\n"))
 
 
+def context(case: Any, tenant: Tenant, contact: dict[str, Any], language: str, *, tracking_url: str | None,
+            question: str | None = None, answer: str | None = None) -> dict[str, Any]:
+    """What a template may say: the case as the complainant knows it, in their language. `answer`: the text to
+    show instead of the case's (a preview of a draft)."""
+    kind = next((c for c in tenant.signal_types if c.code == case.signal_type), None)
+    label = (kind.nl if language == "nl" and kind.nl else kind.label) if kind else case.signal_type
+    return {"case_number": case.case_number, "tenant": tenant.name, "name": contact.get("name"),
+            "signal_type": label.lower(), "received_on": case.received_at.date().isoformat(),
+            "due_date": case.due_date.isoformat() if case.due_date else None,
+            "answer": answer if answer is not None else case.answer or "", "question": question or "",
+            "tracking_url": tracking_url, "feedback_days": tenant.feedback.period_days}
+
+
 def message_id_header(message_id: str, tenant: str) -> str:
     return f"<{message_id}@{tenant}.complaints>"
 

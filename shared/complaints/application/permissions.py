@@ -188,6 +188,12 @@ def completion_refusal(caller: Caller, case: Complaint, number: str) -> Refusal 
     return _worker_refusal(caller, case)
 
 
+def ensure_may_handle_letters(caller: Caller, case: Complaint) -> None:
+    """Letters are printed, posted and sent instead of a bounced e-mail by whoever may act on the case."""
+    if (found := _worker_refusal(caller, case)) is not None:
+        raise Forbidden(found.reason)
+
+
 def ensure_may_complete(caller: Caller, case: Complaint, number: str) -> None:
     if (found := completion_refusal(caller, case, number)) is not None:
         raise Forbidden(found.reason)

@@ -126,6 +126,7 @@ class Complaint(Aggregate):
         self.closed_at: datetime | None = None
         self.notes: list[dict[str, Any]] = []
         self.paused_since: date | None = None
+        self.open_question: str | None = None  # what the complainant was asked, until the answer came
         self.paused_days = 0
         self.extended = False
         self.mediation = False
@@ -357,6 +358,7 @@ class Complaint(Aggregate):
                                pauses_clock: bool) -> None:
         self.status = status_after("InformationRequested", self.status)
         self.paused_since = occurred_at.date() if pauses_clock else None
+        self.open_question = question
 
     def receive_information(self, *, summary: str, moved_due_date: date | None, actor: str, at: datetime) -> None:
         """`moved_due_date`: the due date moved by the paused time (None when the clock did not stop)."""
@@ -369,6 +371,7 @@ class Complaint(Aggregate):
     def _information_received(self, tenant: str, actor: str, occurred_at: datetime, summary: str,
                               paused_days: int, due_date: date | None) -> None:
         self.status = status_after("InformationReceived", self.status)
+        self.open_question = None
         self.paused_since = None
         self.paused_days += paused_days
         self.due_date = due_date
@@ -456,9 +459,7 @@ class Complaint(Aggregate):
         if missing:
             raise CommandRefused(f"send (awaiting approval {missing[0]!r}) the answer of", self.status)
         assert self.draft is not None
-        text = self.draft["text"]
-        if footer and footer not in text:
-            text = f"{text}\n\n{footer}"
+        text = final_text(self.draft["text"], footer)
         channel = f"via:{self.channel}" if self.via_oversight else self.draft["channel"]
         self._answered(tenant=self.tenant, actor=actor, occurred_at=at, text=text, channel=channel)
 
@@ -547,19 +548,50 @@ class Complaint(Aggregate):
     # worker, which records what the mail server said. The address is never in these events: the worker opens
     # the complainant's sealed contact when it sends, so an erasure leaves the record without it.
     def decide_message(self, *, message_id: str, kind: str, channel: str, language: str, actor: str,
-                       at: datetime) -> bool:
-        """Records `MessageDecided` once per message id; False if it was decided already."""
+                       at: datetime, replaces: str | None = None) -> bool:
+        """Records `MessageDecided` once per message id; False if it was decided already. `replaces`: the
+        message this one sends again another way (a bounced answer, now by post)."""
         if message_id in self.messages:
             return False
         self._message_decided(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id, kind=kind,
-                              channel=channel, language=language)
+                              channel=channel, language=language, replaces=replaces)
         return True
 
     @event("MessageDecided", topic=STORED + "MessageDecided")
     def _message_decided(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, kind: str,
-                         channel: str, language: str) -> None:
+                         channel: str, language: str, replaces: str | None = None) -> None:
+        # A question goes with the message that asks it: the state holds it only until it is answered.
         self.messages[message_id] = {"kind": kind, "channel": channel, "language": language, "status": "decided",
-                                     "decided_at": occurred_at}
+                                     "decided_at": occurred_at, "replaces": replaces,
+                                     "question": self.open_question if kind == "information-request" else None}
+
+    def send_by_post(self, *, message_id: str, new_id: str, actor: str, at: datetime) -> None:
+        """A message the mail server would not take (a bounced answer) goes again, as a letter."""
+        message = self.messages.get(message_id)
+        if message is None:
+            raise CommandRefused("send by post", self.status, f"the case has no message {message_id}")
+        if message["status"] != "failed":
+            raise CommandRefused("send by post", self.status, "only a message that could not be delivered is "
+                                                              "sent again by post")
+        if any(m.get("replaces") == message_id for m in self.messages.values()):
+            raise CommandRefused("send by post", self.status, "this message is being sent by post already")
+        self._message_decided(tenant=self.tenant, actor=actor, occurred_at=at, message_id=new_id,
+                              kind=message["kind"], channel="post", language=message["language"],
+                              replaces=message_id)
+
+    def record_posted(self, *, message_id: str, actor: str, at: datetime) -> None:
+        """A handler printed the letter and posted it."""
+        message = self.messages.get(message_id)
+        if message is None or message["channel"] != "post":
+            raise CommandRefused("mark as posted", self.status, f"the case has no letter {message_id}")
+        if message["status"] != "decided":
+            raise CommandRefused("mark as posted", self.status, "the letter was posted already")
+        self._letter_posted(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id)
+
+    @event("LetterPosted", topic=STORED + "LetterPosted")
+    def _letter_posted(self, tenant: str, actor: str, occurred_at: datetime, message_id: str) -> None:
+        self.messages[message_id] = {**self.messages[message_id], "status": "sent", "sent_at": occurred_at,
+                                     "posted_by": actor}
 
     def record_sent(self, *, message_id: str, reply: str, actor: str, at: datetime) -> bool:
         """Records `MessageSent` with the mail server's reply; False if it was recorded already."""
@@ -620,6 +652,11 @@ class Complaint(Aggregate):
         self.feedback = {"rating": rating, "comment": comment, "resolved": resolved, "given_at": occurred_at,
                          "for_close": self.closed_at, "calls_for": calls_for}
         self.flagged_by_feedback = calls_for == "flag"
+
+
+def final_text(draft: str, footer: str | None) -> str:
+    """The answer as it is sent: the draft as approved, with the text every answer of the tenant carries."""
+    return f"{draft}\n\n{footer}" if footer and footer not in draft else draft
 
 
 # The state each event leaves a case in: the one state machine (the projection asks it too).

@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from complaints.model.tenants import FeedbackRules
@@ -32,6 +32,13 @@ def _mac(secret: bytes, case_id: UUID, generation: int) -> bytes:
 
 def token_for(secret: bytes, case_id: UUID, generation: int) -> str:
     return base64.urlsafe_b64encode(case_id.bytes + _mac(secret, case_id, generation)).decode().rstrip("=")
+
+
+def link(public_url: str, secret: bytes, case: Any) -> str | None:
+    """The complainant's tracking link (the page), unless it was revoked."""
+    if case.tracking_revoked:
+        return None
+    return f"{public_url.rstrip('/')}/track/{token_for(secret, case.id, case.tracking_generation)}"
 
 
 def case_id_in(token: str) -> UUID | None:

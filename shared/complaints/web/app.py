@@ -21,11 +21,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from complaints.adapters import kafka
+from complaints.adapters.mail import Templates
 from complaints.adapters.store import Complaints
 from complaints.application.audit import Audit
 from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock, SystemClock
 from complaints.application.intake import Intake
+from complaints.application.correspondence import Correspondence
 from complaints.application.systems import Systems
 from complaints.application.tracking import Tracking
 from complaints.model.tenants import load_tenants
@@ -84,6 +86,9 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         app.state.intake = Intake(wiring.store, clock, timedelta(seconds=settings.clock_skew_seconds),
                                   timedelta(hours=settings.idempotency_key_hours))
         app.state.systems = Systems(wiring.store)
+        app.state.correspondence = Correspondence(app.state.cases, Templates(settings.tenants_dir),
+                                                  settings.tracking_secret.get_secret_value().encode(),
+                                                  settings.public_url)
         app.state.tracking = Tracking(wiring.store, clock, settings.tracking_secret.get_secret_value().encode(),
                                       app.state.tenants)
         checks.update(wiring.checks)

@@ -13,6 +13,7 @@ from werkzeug.http import parse_accept_header
 from complaints.application.audit import Audit
 from complaints.application.cases import CaseWork
 from complaints.application.clock import Clock
+from complaints.application.correspondence import Correspondence
 from complaints.application.intake import Intake
 from complaints.application.systems import Systems
 from complaints.application.tracking import Tracking
@@ -59,6 +60,10 @@ def _systems(request: Request) -> Systems:
     return request.app.state.systems
 
 
+def _correspondence(request: Request) -> Correspondence:
+    return request.app.state.correspondence
+
+
 def _tracking(request: Request) -> Tracking:
     return request.app.state.tracking
 
@@ -75,3 +80,4 @@ IntakeDep = Annotated[Intake, Depends(_intake)]
 SystemsDep = Annotated[Systems, Depends(_systems)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 TrackingDep = Annotated[Tracking, Depends(_tracking)]
+CorrespondenceDep = Annotated[Correspondence, Depends(_correspondence)]

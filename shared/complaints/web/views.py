@@ -13,6 +13,7 @@ from complaints.application.cases import CaseRecord
 from complaints.application.permissions import CASE_ACTIONS
 from complaints.model.complaint import OPEN_STATES, STATUS_AFTER, Complaint
 from complaints.model.labels import ACTIONS, STATUSES, word
+from complaints.model.messages import MessageKind
 
 # Named enums, built from the state machine and the permission policy so they cannot drift from them: a
 # client generated from the contract gets a union type of each.
@@ -118,16 +119,20 @@ class CaseMessage(Sparse):
     """A message to the complainant, as decided by an event on the case and as its delivery went."""
 
     message_id: str
-    kind: Literal["acknowledgement", "answer", "closing-confirmation"]
+    kind: MessageKind
     channel: Literal["e-mail", "post"]
     language: str
     status: Literal["decided", "sent", "failed"] = Field(description="decided: not sent yet (a letter waits "
-                                                                      "to be posted); failed: see `reason`")
+                                                                      "to be posted); sent (a letter: posted); "
+                                                                      "failed: see `reason`")
     decided_at: datetime
     sent_at: datetime | None = None
     reply: str | None = Field(default=None, description="What the mail server said when it took the message")
     reason: str | None = Field(default=None, description="Why the delivery failed")
     final: bool | None = Field(default=None, description="A refused recipient: sending again would not help")
+    replaces: str | None = Field(default=None, description="The message this one sends again (by post)")
+    question: str | None = Field(default=None, description="What an information request asks")
+    posted_by: str | None = Field(default=None, description="Who posted the letter")
 
 
 class Feedback(BaseModel):
