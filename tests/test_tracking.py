@@ -6,6 +6,7 @@ company's rules reopen a case rated low and not resolved."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from complaints.adapters.store import Complaints
 from complaints.web.auth import Credentials
 from tests.helpers import wait_until
 
+YEAR = datetime.now(timezone.utc).year
 LINK = re.compile(r"(http://\S+)/track/([A-Za-z0-9_-]{43})")
 
 
@@ -141,3 +143,16 @@ def test_the_pages_form_rates_without_a_script(gateway, care, inbox):
     assert "4/5" in after.text and 'name="rating"' not in after.text
     view = httpx.get(base, headers=care["cas"], timeout=10).json()
     assert view["feedback"]["comment"] == "<b>dank</b>" and view["status"] == "closed"  # kept as given
+
+
+def test_the_satisfaction_report_counts_what_the_complainants_said(gateway, care):
+    """After the two ratings above: one reopened case (1/5, not resolved) and one 4/5, resolved."""
+    def report() -> dict[str, Any] | None:
+        year = httpx.get(f"{gateway}/v1/tenants/zorgbedrijf/reports/satisfaction", params={"year": YEAR},
+                         headers=care["cas"], timeout=10).json()
+        total = next(r for r in year["rows"] if r["signal_type"] == "total")
+        return total if total["rated"] == 2 else None
+    total = wait_until(report)
+    assert total == {**total, "1": 1, "4": 1, "resolved": 1, "reopened": 1, "flagged": 0, "average": 2.5}
+    assert "reopened" in httpx.get(f"{gateway}/v1/tenants/zorgbedrijf/reports/satisfaction", params={"year": YEAR},
+                                   headers=care["cas"], timeout=10).json()["notes"][0]

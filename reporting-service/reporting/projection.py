@@ -76,6 +76,10 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         # The answer's approval progress: steps given to the current draft, and the step it needs next.
         Column("approvals_given", Integer, nullable=False, server_default="0"),
         Column("next_approval_step", String(100)),
+        # The complainant's rating after the close, and what the tenant's rules made of it (flag, reopen).
+        Column("feedback_rating", Integer),
+        Column("feedback_resolved", Boolean),
+        Column("feedback_calls_for", String(10)),
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
@@ -181,6 +185,9 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
         new["answered_in_time"] = row["due_date"] is not None and answered <= row["due_date"]
     if kind in ("Closed", "Transferred"):
         new["closed_at"] = event.occurred_at
+    if kind == "FeedbackGiven":
+        new.update(feedback_rating=event.rating, feedback_resolved=event.resolved,
+                   feedback_calls_for=event.calls_for)
     if kind == "Reopened":
         new.update(answered_at=None, closed_at=None, lead_time_days=None, answered_in_time=None)
     return new

@@ -338,12 +338,45 @@ def _percent(part: int, whole: int) -> float | None:
     return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
+
+def satisfaction(cases: list[Row], tenant: Tenant, today: date, spec: PublishedTable, year: int | None) -> Table:
+    """What complainants said of the handling through their tracking link, per kind: how many closed cases were
+    rated, the ratings, how many said it was resolved, and the cases a low rating flagged or reopened."""
+    table = Table(["signal_type", "label", "closed", "rated", "response_rate", "average", "1", "2", "3", "4", "5",
+                   "resolved", "flagged", "reopened", "flagged_cases"])
+
+    def row(code: str, label: str, of: list[Row]) -> Row:
+        rated = [c for c in of if c["feedback_rating"] is not None]
+        closed = sum(1 for c in of if c["closed_at"] is not None or c["feedback_rating"] is not None)
+        ratings = [c["feedback_rating"] for c in rated]
+        flagged = sorted(c["case_number"] for c in rated if c["feedback_calls_for"] == "flag")
+        return {"signal_type": code, "label": label, "closed": closed, "rated": len(rated),
+                "response_rate": _share(len(rated), closed),
+                "average": round(sum(ratings) / len(ratings), 2) if ratings else None,
+                **{str(n): ratings.count(n) for n in range(1, 6)},
+                "resolved": sum(1 for c in rated if c["feedback_resolved"]), "flagged": len(flagged),
+                "reopened": sum(1 for c in rated if c["feedback_calls_for"] == "reopen"),
+                "flagged_cases": " ".join(flagged)}
+
+    for kind in tenant.signal_types:
+        of = [c for c in cases if c["signal_type"] == kind.code]
+        if of:
+            table.rows.append(row(kind.code, kind.label, of))
+    table.rows.append(row("total", TOTAL[tenant.language], cases))
+    table.notes.append(f"Ratings are 1 (very poor) to 5 (very good), given within {tenant.feedback.period_days} "
+                       f"days of the close; a rating of {tenant.feedback.low_rating} or lower marked not resolved "
+                       f"is {'flagged for a manager' if tenant.feedback.when_not_resolved == 'flag' else 'reopened'}.")
+    table.notes.append("A reopened case that was closed again counts its latest rating.")
+    return table
+
+
 Report = Callable[[list[Row], Tenant, date, PublishedTable, int | None], Table]
 REPORTS: dict[str, Report] = {
     "channels": channels, "kinds": kinds, "qualifications": qualifications, "keywords": keywords,
     "timeliness": timeliness, "within-days": within_days, "monthly": monthly, "quarters": quarters,
     "entity-months": entity_months, "admissibility": admissibility, "repeated": repeated,
     "relative-to-contacts": relative_to_contacts,  # the tenant's contact figures beside the cases
+    "satisfaction": satisfaction,  # the complainants' ratings through their tracking link
 }
 # These count per team: a complaint split over several teams counts there as its parts, one per team.
 PER_TEAM = frozenset({"relative-to-contacts"})

@@ -86,6 +86,7 @@ SUMMARIES = {
     "MessageSent": lambda e: f"Message sent (the mail server said: {e.reply})",
     "DeliveryFailed": lambda e: ("Message not delivered: " if e.final else "Message not delivered yet: ") + e.reason,
     "TrackingRevoked": lambda e: f"The complainant's tracking link revoked: {e.reason}",
+    "LetterPosted": lambda e: "Letter printed and posted",
     "FeedbackGiven": lambda e: f"The complainant rated the handling {e.rating}/5, "
                                f"{'resolved' if e.resolved else 'not resolved'}"
                                + {"flag": ": flagged for a manager", "reopen": ": reopened"}.get(e.calls_for, ""),
@@ -137,12 +138,14 @@ SUMMARIES_NL = {
     "MessageSent": lambda e: f"Bericht verstuurd (de mailserver antwoordde: {e.reply})",
     "DeliveryFailed": lambda e: ("Bericht niet bezorgd: " if e.final else "Bericht nog niet bezorgd: ") + e.reason,
     "TrackingRevoked": lambda e: f"Opvolglink van de klager ingetrokken: {e.reason}",
+    "LetterPosted": lambda e: "Brief afgedrukt en verstuurd",
     "FeedbackGiven": lambda e: f"De klager gaf de behandeling {e.rating}/5, "
                                f"{'opgelost' if e.resolved else 'niet opgelost'}"
                                + {"flag": ": gemarkeerd voor een leidinggevende", "reopen": ": heropend"}.get(
                                    e.calls_for, ""),
 }
-MESSAGE_KINDS_NL = {"acknowledgement": "Ontvangstmelding", "answer": "Antwoord",
+MESSAGE_KINDS_NL = {"acknowledgement": "Ontvangstmelding", "information-request": "Vraag om informatie",
+                    "answer": "Antwoord",
                     "closing-confirmation": "Bevestiging van de afsluiting"}
 SUMMARIES_BY_LANGUAGE = {"en": SUMMARIES, "nl": SUMMARIES_NL}
 

@@ -70,7 +70,7 @@ class PublishedTable(BaseModel):
     title: str = Field(description="Its caption as the tenant prints it")
     report: Literal["channels", "kinds", "qualifications", "keywords", "timeliness", "within-days", "monthly",
                     "quarters", "entity-months", "admissibility", "repeated",
-                    "relative-to-contacts"]
+                    "relative-to-contacts", "satisfaction"]
     signal_types: tuple[str, ...] = Field(default=(), description="Only cases of these signal types (none: all)")
     admissible_only: bool = Field(default=False, description="Leave out the cases closed as inadmissible")
     rows: tuple[str, ...] = Field(default=(), description="The rows it prints, by code (none: every row)")
