@@ -4,7 +4,11 @@ A city system is played by `Load`: it posts complaints at a steady rate, each
 with its own Idempotency-Key, and retries a post that got no answer with the
 same key, as the API asks of it. Half of the complaints say they came in
 seventy days ago, so their due date has passed: the scheduler must record
-`DeadlineApproaching` and `DeadlineBreached` for them, once each.
+`DeadlineApproaching` and `DeadlineBreached` for them, once each. The other
+half come from a complainant with an e-mail address: each must be acknowledged,
+decided once, recorded as sent once, and reach the SMTP server; a second copy
+(the same Message-ID) is the one re-send a crash between the server's 250 and
+the commit may cause, and is counted apart.
 
 `Ledger` then counts, from the database itself, what every part did with each
 accepted case; `settle` waits until the counts are right and every process
@@ -27,6 +31,7 @@ import psycopg
 from complaints.settings import Settings
 from launcher.stack import Stack
 from tests.helpers import complaint
+from tests.mail import Inbox
 
 EVENT = "complaints.domain:Complaint."
 PAST = timedelta(days=70)  # beyond any window (the ceiling is 45 days): the deadline has passed
@@ -55,6 +60,7 @@ class Load:
     patience: float = 90.0  # how long one complaint is retried before the sender gives up
     accepted: dict[str, str] = field(default_factory=dict)
     past: set[str] = field(default_factory=set)  # case ids received seventy days ago
+    mailed: dict[str, str] = field(default_factory=dict)  # case id -> the complainant's address (the others)
     given_up: list[str] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
 
@@ -87,7 +93,9 @@ class Load:
     def _post(self, n: int) -> None:
         key, in_past = str(uuid.uuid4()), n % 2 == 0
         received = datetime.now(timezone.utc) - (PAST if in_past else timedelta(0))
-        body = complaint(n, received_at=received.isoformat())
+        address = f"chaos-{uuid.uuid4().hex[:12]}@example.be"
+        body = complaint(n, received_at=received.isoformat(),
+                         **({} if in_past else {"complainant": {"email": address}}))
         url = f"{self.stack.url('intake')}/v1/tenants/brandweer/complaints"
         deadline = time.monotonic() + self.patience
         while time.monotonic() < deadline:
@@ -103,6 +111,8 @@ class Load:
                     self.accepted[key] = response.json()["case_id"]
                     if in_past:
                         self.past.add(response.json()["case_id"])
+                    else:
+                        self.mailed[response.json()["case_id"]] = address
                 return
             self.attempts[str(response.status_code)] += 1
             assert response.status_code in (502, 503, 504), response.text  # anything else is a bug, not a fault
@@ -123,20 +133,22 @@ class Ledger:
     deadline_events: int
     duplicates: list[str]
     lost: list[str]
+    mails: int  # messages the SMTP server took for the accepted cases
+    resent: list[str]  # cases whose acknowledgement the server took twice (the documented crash window)
     head: int  # the store's last notification: where every consumer ends
     last_case_event: int  # the last one the relay publishes (counters and keys are not published)
 
     def line(self) -> str:
         return (f"accepted={self.accepted} in_store={self.in_store} routed={self.routed} due={self.due} "
                 f"projected={self.projected} deadline_indexed={self.indexed} deadline_events={self.deadline_events} "
-                f"duplicates={len(self.duplicates)} lost={len(self.lost)}")
+                f"mails={self.mails} resent={len(self.resent)} duplicates={len(self.duplicates)} lost={len(self.lost)}")
 
     @property
     def complete(self) -> bool:
         return not self.lost and not self.duplicates
 
 
-def count(database_url: str, load: Load) -> Ledger:
+def count(database_url: str, load: Load, inbox: Inbox) -> Ledger:
     with psycopg.connect(database_url) as conn:
         # One snapshot for the store and the read models: read apart, the projection can already
         # hold events committed after the store was read, and look applied twice.
@@ -153,16 +165,24 @@ def count(database_url: str, load: Load) -> Ledger:
         head, last_case_event = conn.execute(
             "SELECT coalesce(max(notification_id), 0), coalesce(max(notification_id) FILTER (WHERE topic LIKE %s), 0)"
             " FROM complaints_events", (EVENT + "%",)).fetchone()
-    lost, duplicates = [], []
+    taken = Counter((m["To"], m["Message-ID"]) for m in list(inbox.messages))
+    lost, duplicates, resent, mails = [], [], [], 0
     for case_id in load.accepted.values():
         seen = events.get(case_id, Counter())
         once = {"Received": 1, "Routed": 1, "ClockStarted": 1}
         if case_id in load.past:
             once |= {"DeadlineApproaching": 1, "DeadlineBreached": 1}
-        if any(seen[name] > n for name, n in once.items()) or projected.get(case_id, 0) > versions.get(case_id, 0):
+        copies = [n for (to, _), n in taken.items() if to == load.mailed.get(case_id)]
+        if case_id in load.mailed:
+            once |= {"MessageDecided": 1, "MessageSent": 1}
+            mails += sum(copies)
+            if copies and max(copies) == 2 and len(copies) == 1:
+                resent.append(case_id)
+        if (any(seen[name] > n for name, n in once.items()) or projected.get(case_id, 0) > versions.get(case_id, 0)
+                or len(copies) > 1 or any(n > 2 for n in copies)):
             duplicates.append(case_id)
         elif (any(seen[name] < n for name, n in once.items()) or projected.get(case_id) != versions.get(case_id)
-              or case_id not in indexed):
+              or case_id not in indexed or (case_id in load.mailed and not copies)):
             lost.append(case_id)
     accepted = set(load.accepted.values())
     return Ledger(
@@ -171,7 +191,7 @@ def count(database_url: str, load: Load) -> Ledger:
         due=sum(1 for c in accepted if events.get(c, Counter())["ClockStarted"]),
         projected=len(accepted & set(projected)), indexed=len(accepted & indexed),
         deadline_events=sum(events.get(c, Counter())["DeadlineBreached"] for c in accepted),
-        duplicates=duplicates, lost=lost, head=head, last_case_event=last_case_event,
+        duplicates=duplicates, lost=lost, mails=mails, resent=resent, head=head, last_case_event=last_case_event,
     )
 
 
@@ -198,11 +218,11 @@ def lag(stack: Stack, ledger: Ledger) -> dict[str, float]:
     return {k: v for k, v in behind.items() if v != 0}
 
 
-def settle(stack: Stack, database_url: str, load: Load, timeout: float = 120.0) -> Ledger:
+def settle(stack: Stack, database_url: str, load: Load, inbox: Inbox, timeout: float = 120.0) -> Ledger:
     """Waits until every accepted case is complete and nothing lags; prints the counts either way."""
     deadline = time.monotonic() + timeout
     while True:
-        ledger = count(database_url, load)
+        ledger = count(database_url, load, inbox)
         behind = lag(stack, ledger)
         # Something applied twice stays applied twice: no use waiting then.
         if (ledger.complete and not behind) or ledger.duplicates or time.monotonic() > deadline:
