@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.utils import get_topic
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from complaints.adapters.follower import store_follower
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SENT = Counter("messages_sent_total", "Messages the SMTP server took", ["kind"])
 FAILED = Counter("messages_failed_total", "Messages recorded as failed", ["kind", "final"])
 RETRIED = Counter("smtp_retries_total", "SMTP attempts that will be tried again")
+SMTP_UP = Gauge("smtp_up", "Whether the mail server took the last message handed to it (1) or was away (0)")
 OUTCOMES_KEPT = 10_000
 
 
@@ -118,7 +119,9 @@ class Delivery(CaseProcess):
             return "failed", str(refused), True
         except NotTaken as away:
             FAILED.labels(kind, "false").inc()
+            SMTP_UP.set(0)
             return "failed", str(away), False
+        SMTP_UP.set(1)
         SENT.labels(kind).inc()
         return "sent", reply, False
 
@@ -135,5 +138,9 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     app = await asyncio.to_thread(Delivery, settings, clock)
     engine = create_engine(settings)
     await migrate(engine, settings)  # the record of skipped events lives with the read models
+    async def smtp() -> bool:
+        return await asyncio.to_thread(app.mailer.reachable)
+
+    # Readiness names the mail server: when it is away the messages wait (and are retried), nothing else does.
     return Wiring(store=app, worker=store_follower(settings, app, "delivery", SkippedEvents(engine)),
-                  close=engine.dispose)
+                  checks={"smtp": smtp}, close=engine.dispose)

@@ -91,6 +91,23 @@ class Mailer:
         message.set_content(rendered.body)
         return message
 
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """Whether the server answers a greeting now (readiness: a server that is down delays the mail)."""
+        try:
+            smtp = (smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=ssl.create_default_context())
+                    if self.implicit_tls else smtplib.SMTP(self.host, self.port, timeout=timeout))
+        except (smtplib.SMTPException, OSError):
+            return False
+        try:
+            return smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            return False
+        finally:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
     def send(self, message: EmailMessage) -> str:
         """Hands the message to the server; its reply to the data (`250 …`)."""
         context = ssl.create_default_context()
