@@ -32,8 +32,8 @@ class Inbox:
         return [m for m in list(self.messages) if m["To"] == address]
 
 
-def start_inbox() -> tuple[Inbox, Controller]:
+def start_inbox(port: int | None = None) -> tuple[Inbox, Controller]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     return inbox, controller

@@ -4,7 +4,10 @@ Two steps, each its own event with this consumer's position in one transaction (
 `Received`, `Answered` and `Closed` decide messages (`MessageDecided`, by the tenant's rules in
 `complaints.model.messages`); a `MessageDecided` is then rendered, handed to the SMTP server, and recorded
 as `MessageSent` with the server's reply (or `DeliveryFailed`). A crash after the server's 250 and before
-that commit sends the message once more, with the same `Message-ID`: at most one re-send per crash.
+that commit sends the message once more, with the same `Message-ID`: at most one re-send per crash. A
+message not delivered for now (the server away through every retry) is also recorded among the skipped
+events: a manager's re-drive of the case, once the server is back, sends it (one try per round until it
+goes).
 A letter (the post channel) is decided and left for a handler to print and post.
 """
 
@@ -24,10 +27,10 @@ from eventsourcing.utils import get_topic
 from prometheus_client import Counter, Gauge
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from complaints.adapters.follower import store_follower
+from complaints.adapters.follower import NotYet, store_follower
 from complaints.adapters.mail import Mailer, NotTaken, RecipientRefused, Templates, context
 from complaints.adapters.readmodel import create_engine, migrate
-from complaints.adapters.skipped import SkippedEvents
+from complaints.adapters.skipped import SkippedEvents, record_now
 from complaints.adapters.store import CaseProcess
 from complaints.application.clock import Clock
 from complaints.model import messages, tracking
@@ -75,26 +78,39 @@ class Delivery(CaseProcess):
     def _(self, domain_event: Complaint.MessageDecided, processing_event: ProcessingEvent[UUID]) -> None:
         case: Complaint = self.repository.get(domain_event.originator_id)
         message = case.messages.get(domain_event.message_id, {})
-        if message.get("status") != "decided" or message["channel"] != "e-mail":
-            return  # sent or failed already; a letter waits for a handler
+        redriving = processing_event.tracking is not None and processing_event.tracking.application_name.endswith(
+            ":redrive")
+        waiting = message.get("status") == "failed" and not message.get("final")
+        if message.get("channel") != "e-mail" or not (message["status"] == "decided" or redriving and waiting):
+            return  # sent or failed already (a re-drive tries a failure that was not final); a letter waits
         kind = message["kind"]
         contact = self.personal.open(case.complainant)
-        outcome = (self._outcomes.get(domain_event.message_id)
-                   or self._send(case, domain_event.message_id, message, contact))
-        self._outcomes[domain_event.message_id] = outcome
-        while len(self._outcomes) > OUTCOMES_KEPT:
-            self._outcomes.popitem(last=False)
+        if redriving:  # asked for by a manager once the server is back: one try now, the next round if not
+            outcome = self._send(case, domain_event.message_id, message, contact, attempts=1)
+            if outcome[0] == "failed" and not outcome[2]:
+                raise NotYet(outcome[1])
+        else:
+            outcome = (self._outcomes.get(domain_event.message_id)
+                       or self._send(case, domain_event.message_id, message, contact))
+            self._outcomes[domain_event.message_id] = outcome
+            while len(self._outcomes) > OUTCOMES_KEPT:
+                self._outcomes.popitem(last=False)
         recorded = _record(case, domain_event.message_id, outcome, self.clock.now())
         if recorded:
             processing_event.collect_events(case)
+        if recorded and outcome[0] == "failed" and not outcome[2] and processing_event.tracking is not None:
+            # Not delivered for now: on the managers' list of what a consumer could not do, for the re-drive.
+            record_now(self.personal.engine, consumer=processing_event.tracking.application_name,
+                       notification_id=processing_event.tracking.notification_id, tenant=case.tenant,
+                       case_id=case.id, event_type="MessageDecided", reason=f"{kind} not delivered: {outcome[1]}")
         log.info("message handled", extra={"case_id": str(case.id), "kind": kind,
                                            "status": case.messages[domain_event.message_id]["status"]})
 
     def _link(self, case: Complaint) -> str | None:
         return tracking.link(self.settings.public_url, self.tracking_secret, case)
 
-    def _send(self, case: Complaint, message_id: str, message: dict[str, Any],
-              contact: dict[str, Any]) -> tuple[str, str, bool]:
+    def _send(self, case: Complaint, message_id: str, message: dict[str, Any], contact: dict[str, Any],
+              attempts: int | None = None) -> tuple[str, str, bool]:
         """Sends the message: ("sent", the server's reply, _) or ("failed", why, whether that is final)."""
         kind = message["kind"]
         if not contact.get("email"):  # erased since it was decided
@@ -109,7 +125,7 @@ class Delivery(CaseProcess):
         first, most = self.settings.smtp_backoff_seconds
         try:
             for attempt in Retrying(retry=retry_if_exception_type(NotTaken), reraise=True,
-                                    stop=stop_after_attempt(self.settings.smtp_attempts),
+                                    stop=stop_after_attempt(attempts or self.settings.smtp_attempts),
                                     wait=wait_exponential(multiplier=first, max=most),
                                     before_sleep=lambda _: RETRIED.inc(), sleep=time.sleep):
                 with attempt:

@@ -42,7 +42,12 @@ DUPLICATES = Counter("consumer_duplicates_total", "Events found already applied"
 DEAD_LETTERS = Counter("consumer_dead_letters_total", "Events or messages moved to the dead-letter topic", ["consumer"])
 
 Apply = Callable[[Any, Tracking], Awaitable[None]]
-Redrive = Callable[[Any, int], Awaitable[None]]
+Redrive = Callable[[Any, int], Awaitable[bool | None]]
+
+
+class NotYet(Exception):
+    """A re-driven event whose effect cannot happen yet (the mail server is still away): nothing is recorded,
+    and the re-drive stays asked for, to be tried again at the next round."""
 ApplyBatch = Callable[[list[tuple[Any, int]]], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
@@ -300,7 +305,8 @@ class Follower:
             if not found or found[0].id != notification_id:
                 continue
             event = self.store.mapper.to_domain_event(found[0])
-            await self.redrive(event, notification_id)
+            if await self.redrive(event, notification_id) is False:
+                continue  # not yet: asked for again next round
             done += await skipped.mark_redriven(self.name, notification_id)
             log.info("skipped event applied again", extra={"consumer": self.name, "notification_id": notification_id,
                                                           "case_id": str(event.originator_id)})
@@ -371,13 +377,18 @@ def store_follower(settings: Settings, app: Complaints, name: str, skipped: Skip
     async def position() -> int | None:
         return await asyncio.to_thread(app.recorder.max_tracking_id, name)
 
-    async def redrive(domain_event: Any, notification_id: int) -> None:
+    async def redrive(domain_event: Any, notification_id: int) -> bool:
         # Under a tracking name of its own: its effect and this record commit together, so a second
         # re-drive of the same event is refused by the store, never applied twice.
         try:
             await asyncio.to_thread(app.process_event, domain_event, Tracking(f"{name}:redrive", notification_id))
         except IntegrityError:
             pass  # applied by an earlier re-drive whose mark did not commit
+        except NotYet as waiting:
+            log.info("re-drive not possible yet", extra={"consumer": name, "notification_id": notification_id,
+                                                         "reason": str(waiting)})
+            return False
+        return True
 
     return Follower(name=name, settings=settings, store=app, topics=app.topics,
                     apply=apply, skip=skip, load_position=position, redrive=redrive, skipped=skipped)

@@ -6,17 +6,20 @@ the reason here before it moves its position past it, so "every accepted case
 is routed and clocked" is something the system can watch: a manager lists the
 open ones, and once the cause is fixed asks for a re-drive; each consumer then
 applies its own skipped events of that case again, in order, exactly once
-(`Follower.redrive_pending`). One mechanism for every consumer (and later for
-failed deliveries).
+(`Follower.redrive_pending`). One mechanism for every consumer and for the
+messages the mail server would not take (the delivery worker records those
+here as it records the failure on the case; a re-drive sends them again).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import BigInteger, Column, Index, String, Table, Text, and_, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -54,6 +57,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _record(*, consumer: str, notification_id: int, tenant: str, case_id: UUID, event_type: str,
+            reason: str) -> Any:
+    return insert(skipped_events).values(consumer=consumer, notification_id=notification_id, tenant=tenant,
+                                         case_id=str(case_id), event_type=event_type, reason=reason[:4000],
+                                         skipped_at=_now())
+
+
+def record_now(engine: Engine, **skipped: Any) -> None:
+    """`SkippedEvents.record` from a consumer's own (synchronous) policy: a message that could not be
+    delivered is recorded here, for the one re-drive, as the policy records the failure on the case."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(_record(**skipped))
+    except IntegrityError:
+        pass
+
+
 class SkippedEvents:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -63,9 +83,8 @@ class SkippedEvents:
         """Once per consumer and event (a crash between this and the position's move records it once)."""
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(insert(skipped_events).values(
-                    consumer=consumer, notification_id=notification_id, tenant=tenant, case_id=str(case_id),
-                    event_type=event_type, reason=reason[:4000], skipped_at=_now()))
+                await conn.execute(_record(consumer=consumer, notification_id=notification_id, tenant=tenant,
+                                           case_id=case_id, event_type=event_type, reason=reason))
         except IntegrityError:
             pass
 

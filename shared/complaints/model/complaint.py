@@ -606,8 +606,11 @@ class Complaint(Aggregate):
                                      "sent_at": occurred_at}
 
     def record_delivery_failure(self, *, message_id: str, reason: str, final: bool, actor: str, at: datetime) -> bool:
-        """Records `DeliveryFailed` (`final`: the recipient was refused, trying again would not help)."""
-        if self.messages.get(message_id, {}).get("status") in (None, "sent", "failed"):
+        """Records `DeliveryFailed` (`final`: the recipient was refused, trying again would not help); a failure
+        that was not final may become final (a re-drive found the recipient refused)."""
+        message = self.messages.get(message_id, {})
+        if message.get("status") in (None, "sent") or message.get("status") == "failed" and (
+                message.get("final") or not final):
             return False
         self._delivery_failed(tenant=self.tenant, actor=actor, occurred_at=at, message_id=message_id, reason=reason,
                               final=final)
