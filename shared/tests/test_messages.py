@@ -112,3 +112,23 @@ def test_a_letter_prints_as_html_and_as_a_pdf_with_the_address_and_its_dutch_and
                                                          reference="1", on=NOW.date(), contact={}))
     document = letters.pdf(written)
     assert document.startswith(b"%PDF-") and len(document) > 500
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+@pytest.mark.parametrize("kind", messages.KINDS)
+def test_every_bundled_template_renders_in_every_language(kind, language):
+    complaint = case("stad")
+    rendered = Templates(BUNDLED).render(TENANTS["stad"], kind, language, context(
+        complaint, TENANTS["stad"], {"name": "Jan"}, language, tracking_url="http://x/track/t", question="Wanneer?",
+        answer="Het voetpad wordt hersteld."))
+    assert rendered.subject and "ZB-1" in rendered.subject and "Jan" in rendered.body
+    assert ("http://x/track/t" in rendered.body) == (kind in ("acknowledgement", "information-request",
+                                                              "closing-confirmation"))
+
+
+def test_the_city_writes_in_the_language_the_complainant_prefers_where_it_has_one():
+    complaint = case("stad")
+    assert decide("Received", complaint, {"email": "a@b.be", "preferred_language": "fr"}, tenant="stad")[0].language \
+        == "fr"
+    assert decide("Received", complaint, {"email": "a@b.be", "preferred_language": "de"}, tenant="stad")[0].language \
+        == "nl"
