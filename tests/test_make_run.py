@@ -1,5 +1,7 @@
 """`make run`'s embedded default (SQLite, the bundled broker) starts, serves a complaint end to end, and stops."""
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -71,6 +73,10 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         kept = wait_until(lambda: [p.read_text() for p in (tmp_path / "data" / "mail" / "new").glob("*")
                                    if ack["case_number"] in p.read_text()])
         assert "To: vrager@example.be" in kept[0] and f"Ontvangstmelding: {ack['case_number']}" in kept[0]
+        # It carries the complainant's tracking link, to this gateway, which opens without logging in.
+        mail = email.message_from_string(kept[0], policy=email.policy.default)
+        link = re.search(r"(http://\S+/track/[A-Za-z0-9_-]{43})", mail.get_content()).group(1)
+        assert link.startswith(gateway) and ack["case_number"] in httpx.get(link).text
         wait_until(lambda: httpx.get(f"{intake}/{ack['case_id']}", headers=key).json()["due_date"])
         wait_until(lambda: httpx.get(reporting, headers=manager).json()["total"] == 14)
 
