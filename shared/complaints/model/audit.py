@@ -85,6 +85,10 @@ SUMMARIES = {
     "MessageDecided": lambda e: f"{e.kind.capitalize().replace('-', ' ')} to the complainant, by {e.channel}",
     "MessageSent": lambda e: f"Message sent (the mail server said: {e.reply})",
     "DeliveryFailed": lambda e: ("Message not delivered: " if e.final else "Message not delivered yet: ") + e.reason,
+    "AcknowledgementDeadlineApproaching": lambda e: f"Acknowledgement due on {e.due_date}, not sent yet",
+    "AcknowledgementDeadlineBreached": lambda e: f"Acknowledgement due on {e.due_date} not sent in time",
+    "AdmissibilityDeadlineApproaching": lambda e: f"Admissibility decision due on {e.due_date}, not taken yet",
+    "AdmissibilityDeadlineBreached": lambda e: f"Admissibility decision due on {e.due_date} not taken in time",
 }
 
 
@@ -132,6 +136,13 @@ SUMMARIES_NL = {
     "MessageDecided": lambda e: f"{MESSAGE_KINDS_NL.get(e.kind, e.kind)} aan de klager, per {e.channel}",
     "MessageSent": lambda e: f"Bericht verstuurd (de mailserver antwoordde: {e.reply})",
     "DeliveryFailed": lambda e: ("Bericht niet bezorgd: " if e.final else "Bericht nog niet bezorgd: ") + e.reason,
+    "AcknowledgementDeadlineApproaching": lambda e: f"Ontvangstmelding te versturen tegen {e.due_date}, nog niet "
+                                                    "verstuurd",
+    "AcknowledgementDeadlineBreached": lambda e: f"Ontvangstmelding niet tijdig verstuurd (uiterlijk {e.due_date})",
+    "AdmissibilityDeadlineApproaching": lambda e: f"Beslissing over de ontvankelijkheid te nemen tegen {e.due_date}, "
+                                                  "nog niet genomen",
+    "AdmissibilityDeadlineBreached": lambda e: "Beslissing over de ontvankelijkheid niet tijdig genomen "
+                                               f"(uiterlijk {e.due_date})",
 }
 MESSAGE_KINDS_NL = {"acknowledgement": "Ontvangstmelding", "answer": "Antwoord",
                     "closing-confirmation": "Bevestiging van de afsluiting"}
