@@ -169,8 +169,8 @@ class Window(BaseModel):
 
 
 class Term(BaseModel):
-    """A term that runs from a case's receipt, whatever its signal type: days of a kind over the tenant's
-    calendar (0: on the day of receipt itself)."""
+    """A term that runs from a case's receipt, the same for every signal type it runs for: days of a kind over
+    the tenant's calendar (0: on the day of receipt itself)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     days: int = Field(ge=0, le=45)
