@@ -1,10 +1,12 @@
-"""The acknowledgement's and the admissibility decision's terms on the real PostgreSQL: the scheduler records
-each term's approaching and breached events once, and each term stops at what it waits for. The days are
-passed to the scheduler's check; the clock stands still."""
+"""The acknowledgement's and the admissibility decision's terms on each store (PostgreSQL and the embedded
+SQLite): the scheduler records each term's approaching and breached events once, and each term stops at what it
+waits for. The days are passed to the scheduler's check; the clock stands still."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from complaints.adapters.follower import store_follower
 from complaints.adapters.store import Complaints, Submission
@@ -21,6 +23,12 @@ CLOCK = FixedClock(TODAY)
 DAY = timedelta(days=1)
 TERM_EVENTS = ("AcknowledgementDeadlineApproaching", "AcknowledgementDeadlineBreached",
                "AdmissibilityDeadlineApproaching", "AdmissibilityDeadlineBreached")
+
+
+@pytest.fixture
+def settings(any_store_settings: Settings) -> Settings:
+    """Here `settings`, and so `store`, is `any_store_settings`: each scenario runs on both stores."""
+    return any_store_settings
 
 
 async def received(settings: Settings, store: Complaints, tenant: str, *, days_ago: int, email: str | None = None):

@@ -1,5 +1,6 @@
-"""The acknowledgement-and-admissibility report on the real PostgreSQL: per month received, the acknowledgements
-and admissibility decisions due, taken within the tenant's terms, late, not taken and overdue today."""
+"""The acknowledgement-and-admissibility report on each store (PostgreSQL and the embedded SQLite): per month
+received, the acknowledgements and admissibility decisions due, taken within the tenant's terms, late, not taken
+and overdue today."""
 
 import time
 from datetime import datetime, timezone
@@ -50,6 +51,11 @@ def inadmissible(store: Complaints, case, when: datetime) -> None:
     store.change("brandweer", case.id, lambda c: c.close_early(
         qualification="niet-ontvankelijk-onbevoegd", reason="not the fire zone's", forward_to=None,
         config_version=FIRE.version, actor="h", at=when))
+
+
+@pytest.fixture
+def settings(any_store_settings: Settings) -> Settings:
+    return any_store_settings
 
 
 @pytest.fixture
