@@ -164,8 +164,9 @@ def received_row(event: Any, case_id: str | None = None, tenant: Tenant | None =
     }
 
 
-# The steps that decide admissibility (the first counts), as the case records them.
-ADMISSIBILITY_DECIDED_BY = {"InvestigationStarted": "admissible", "Answered": "answered", "Transferred": "transferred"}
+# The steps that decide admissibility (the first counts), as the case records them (`Complaint.admissibility`).
+ADMISSIBILITY_DECIDED_BY = {"InvestigationStarted": "admissible", "Qualified": "qualified", "Answered": "answered",
+                            "Transferred": "transferred"}
 
 
 def term_changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -> dict[str, Any]:
@@ -180,9 +181,12 @@ def term_changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | No
                                               received=row["received_at"].date()).due
     if kind == "MessageSent" and event.message_id == row["acknowledgement_id"] and row["acknowledged_at"] is None:
         new["acknowledged_at"] = event.occurred_at
-    how = "inadmissible" if kind == "Closed" and event.reason.startswith(INADMISSIBLE) else \
-        "closed" if kind == "Closed" else ADMISSIBILITY_DECIDED_BY.get(kind)
-    if how and row["admissibility"] is None:
+    inadmissible = kind == "Closed" and event.reason.startswith(INADMISSIBLE)
+    how = "inadmissible" if inadmissible else "closed" if kind == "Closed" else ADMISSIBILITY_DECIDED_BY.get(kind)
+    # The close as inadmissible follows its own qualification (the scheme's inadmissible code) at the same moment:
+    # that was this decision, not one on the merits.
+    if how and (row["admissibility"] is None or inadmissible and (row["admissibility"], row["admissibility_decided_at"])
+                == ("qualified", event.occurred_at)):
         new.update(admissibility=how, admissibility_decided_at=event.occurred_at)
     return new
 

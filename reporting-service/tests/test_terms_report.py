@@ -71,6 +71,7 @@ async def test_the_report_counts_each_term_within_late_and_still_open_per_month(
     receive(store, "2026-02-11", signal_type="vraag")  # no address, and a question: no term is due
     recent = receive(store, "2026-02-27")  # due on 9 March: not decided, not overdue
     january = receive(store, "2026-01-15")
+    merits = receive(store, "2026-01-20")  # qualified on its merits on the 31st, a day late
     routing = Routing(settings, CLOCK)
     try:
         await store_follower(settings, routing, "routing").catch_up()
@@ -82,6 +83,8 @@ async def test_the_report_counts_each_term_within_late_and_still_open_per_month(
     inadmissible(store, late, at("2026-02-15"))
     acknowledge(store, waiting, sent=None)
     inadmissible(store, january, at("2026-01-17"))
+    store.change("brandweer", merits.id, lambda c: c.qualify(qualification="ongegrond", config_version=FIRE.version,
+                                                             actor="h", at=at("2026-01-31")))
 
     manager = {"Authorization": "Bearer " + Credentials(store, settings).token_for(
         subject="m@brandweer", tenants=["brandweer"], roles=["manager"])}
@@ -97,8 +100,8 @@ async def test_the_report_counts_each_term_within_late_and_still_open_per_month(
     table = response.json()
     assert table["columns"] == ["month", "label", *ZERO]
     rows = {row["month"]: row for row in table["rows"]}
-    assert rows[1] == {"month": 1, "label": "januari", **ZERO, "decisions_due": 1, "decided_within": 1,
-                       "inadmissible": 1}
+    assert rows[1] == {"month": 1, "label": "januari", **ZERO, "decisions_due": 2, "decided_within": 1,
+                       "decided_late": 1, "inadmissible": 1}
     assert rows[2] == {"month": 2, "label": "februari", **ZERO,
                        "acknowledgements_due": 3, "acknowledged_within": 1, "acknowledged_late": 1,
                        "not_acknowledged": 1, "acknowledgement_overdue": 1,

@@ -76,6 +76,15 @@ def test_an_inadmissible_close_is_the_reasoned_notice_that_stops_the_admissibili
     assert not case.warn_term(term="admissibility", due_date=date(2026, 3, 12), actor="q", at=AT)
 
 
+def test_a_qualification_on_the_merits_settles_admissibility_and_an_answer_without_either_does_too():
+    qualified, answered = received(), received(signal_type="vraag")
+    qualified.qualify(qualification="ongegrond", config_version="1", actor="h", at=AT)
+    answered.draft_answer(text="a", channel="post", actor="h", at=AT, qualified=False)
+    answered.send_answer(steps=[], footer=None, actor="h", at=AT)
+    assert (qualified.admissibility, answered.admissibility) == ("qualified", "answered")
+    assert not qualified.term_running("admissibility") and not answered.term_running("admissibility")
+
+
 def test_the_acknowledgement_term_runs_from_its_decision_until_it_is_sent():
     case = received()
     assert not case.term_running("acknowledgement")  # nothing decided: no acknowledgement owed by the platform

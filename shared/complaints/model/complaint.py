@@ -147,8 +147,8 @@ class Complaint(Aggregate):
         self.acknowledgement_id: str | None = None
         self.acknowledged_at: datetime | None = None
         # The admissibility decision's term runs until the first step that decides it: the investigation starts
-        # (admissible) or the case is closed as inadmissible; or that ends it otherwise (answered without a
-        # recorded investigation, transferred).
+        # (admissible) or the case is closed as inadmissible; or that settles it otherwise (qualified on its merits
+        # or answered without a recorded investigation, transferred).
         self.admissibility: str | None = None
         self.admissibility_decided_at: datetime | None = None
 
@@ -421,6 +421,7 @@ class Complaint(Aggregate):
                    config_version: str) -> None:
         self.qualification = qualification
         self.status = status_after("Qualified", self.status)
+        self._admissibility_settled("qualified", occurred_at)  # judged on its merits: admissible in effect
         self.draft = None
         self.approvals = []
 
@@ -495,6 +496,11 @@ class Complaint(Aggregate):
         self.status = status_after("Closed", self.status)
         self.forwarded_to = forwarded_to
         self.closed_at = occurred_at
+        if reason.startswith(INADMISSIBLE) and (self.admissibility, self.admissibility_decided_at) == \
+                ("qualified", occurred_at):
+            # `close_early` qualifies with the scheme's inadmissible code and closes in one command, at one moment:
+            # that qualification was this decision, not one on the merits.
+            self.admissibility = None
         self._admissibility_settled("inadmissible" if reason.startswith(INADMISSIBLE) else "closed", occurred_at)
 
     def transfer(self, *, to_tenant: str, to_case_id: str, to_case_number: str, reason: str, actor: str,
