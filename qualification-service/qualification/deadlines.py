@@ -2,7 +2,7 @@
 the two terms that run from receipt (`term_index`): the acknowledgement's (`AcknowledgementDeadline…`, for a case
 the platform decided to acknowledge, until it is sent) and the admissibility decision's (`AdmissibilityDeadline…`,
 for the signal types the tenant's term names, until the investigation starts or the case is closed as
-inadmissible, answered or transferred).
+inadmissible, or qualified, answered or transferred first).
 
 No timer is the source of truth. A projection keeps an index of open cases and
 their current due dates (moved by pauses and extensions); a loop asks it, each
@@ -40,7 +40,7 @@ UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 TOPICS = tuple(get_topic(getattr(Complaint, name)) for name in (
     "ClockStarted", "InformationRequested", "InformationReceived", "WindowExtended", "Answered", "Closed",
     "Transferred", "Reopened", "DeadlineApproaching", "DeadlineBreached",
-    "Received", "InvestigationStarted", "MessageDecided", "MessageSent", "AcknowledgementDeadlineApproaching",
+    "Received", "InvestigationStarted", "Qualified", "MessageDecided", "MessageSent", "AcknowledgementDeadlineApproaching",
     "AcknowledgementDeadlineBreached", "AdmissibilityDeadlineApproaching", "AdmissibilityDeadlineBreached"))
 
 
@@ -97,10 +97,10 @@ class DeadlineIndex(SqlProjection):
 
     async def handle(self, session: AsyncSession, event: Any) -> None:
         case: Complaint = await asyncio.to_thread(self.store.get, event.originator_id)
-        upsert_ = UPSERT[session.bind.dialect.name]
+        insert = UPSERT[session.bind.dialect.name]
         for term in term_rows(case, self.store.tenants[case.tenant]):
             changed = {k: v for k, v in term.items() if k not in ("case_id", "term")}
-            await session.execute(upsert_(TermDeadline).values(**term).on_conflict_do_update(
+            await session.execute(insert(TermDeadline).values(**term).on_conflict_do_update(
                 index_elements=["case_id", "term"], set_=changed))
         if case.due_date is None:
             return

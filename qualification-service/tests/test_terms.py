@@ -107,16 +107,21 @@ async def test_the_admissibility_term_stops_when_the_investigation_starts_or_the
         settings, store):
     investigated = await received(settings, store, "brandweer", days_ago=30)
     inadmissible = await received(settings, store, "brandweer", days_ago=30)
+    qualified = await received(settings, store, "brandweer", days_ago=30)
     untouched = await received(settings, store, "brandweer", days_ago=30)
     store.change("brandweer", investigated.id, lambda case: case.start_investigation(actor="h", at=TODAY))
     store.change("brandweer", inadmissible.id, lambda case: case.close_early(
         qualification="niet-ontvankelijk-onbevoegd", reason="not the fire zone's", forward_to=None,
         config_version="x", actor="h", at=TODAY))
+    store.change("brandweer", qualified.id, lambda case: case.qualify(qualification="ongegrond", config_version="x",
+                                                                      actor="h", at=TODAY))
     async with scheduler_of(settings) as scheduler:
+        await scheduler.follower.catch_up()
+        assert [row.case_id for row in await scheduler.index.due_terms(TODAY.date())] == [str(untouched.id)]
         assert await checked(scheduler, TODAY) == 2  # after downtime: both events of the untouched case at once
         assert await checked(scheduler, TODAY) == 0
-    assert term_events(store, investigated) == term_events(store, inadmissible) == []
+    assert term_events(store, investigated) == term_events(store, inadmissible) == term_events(store, qualified) == []
     assert [name for name, _ in term_events(store, untouched)] == ["AdmissibilityDeadlineApproaching",
                                                                    "AdmissibilityDeadlineBreached"]
-    assert (store.get(investigated.id).admissibility, store.get(inadmissible.id).admissibility) == \
-        ("admissible", "inadmissible")
+    assert [store.get(case.id).admissibility for case in (investigated, inadmissible, qualified)] == \
+        ["admissible", "inadmissible", "qualified"]
