@@ -28,10 +28,10 @@ from reporting.projection import OPEN_ONLY, SEARCH_CONFIG, case_search
 from reporting.projection import case_summaries as cases
 from reporting.projection import follow_up_actions as actions
 from complaints.model.tenants import PublishedTable, Tenant
-from reporting.reports import COUNTED_BY, REPORTS, compute, follow_up, open_overdue
+from reporting.reports import COUNTED_BY, REPORTS, TERMS_REPORT, compute, follow_up, open_overdue, terms
 
-# Reports counted by queries of their own rather than from the year's case rows.
-OWN_QUERIES = ("open-overdue", "actions")
+# Reports counted by queries of their own rather than from the year's case rows, or not published tables.
+OWN_QUERIES = ("open-overdue", "actions", TERMS_REPORT)
 
 # People only: the tenant's handlers, managers, directors and auditors.
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["reports"],
@@ -124,7 +124,9 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                         ) -> Response:
     """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
     timeliness, within-days, monthly, quarters, entity-months, admissibility, relative-to-contacts, open-overdue,
-    repeated, actions (follow-up and improvement actions added that year, per team and category); or one
+    repeated, actions (follow-up and improvement actions added that year, per team and category),
+    acknowledgement-and-admissibility (per month: acknowledgements and admissibility decisions due, taken within
+    the tenant's terms, late, not yet taken and overdue today); or one
     of the tables the tenant publishes, by the id its file gives it (`GET /v1/tenants/{tenant}` lists them),
     computed by one of those over the signal types it counts."""
     published = tenant.table(report)
@@ -147,6 +149,9 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
                                                      cases.c.parts == 0)
             .group_by(cases.c.team))).all()
         table = open_overdue(dict(rows), tenant, today(clock))
+    elif report == TERMS_REPORT:
+        rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
+        table = terms(rows, tenant, today(clock))
     else:
         rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
         spec = published or PublishedTable(id=report, title=report, report=report)

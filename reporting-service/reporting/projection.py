@@ -32,9 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.schema import CreateTable
 
 from complaints.adapters.readmodel import Base, Moment, SqlProjection
-from complaints.model.complaint import status_after
+from complaints.model.complaint import INADMISSIBLE, status_after
 from complaints.model.tenants import Tenant
-from complaints.model.windows import lead_time
+from complaints.model.windows import lead_time, term_due
 from complaints.settings import Settings
 
 LIVE = "case_summaries"
@@ -80,6 +80,15 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
         Column("feedback_rating", Integer),
         Column("feedback_resolved", Boolean),
         Column("feedback_calls_for", String(10)),
+        # The two terms from receipt (`complaints.model.windows.term_due`, the tenant's terms): the acknowledgement's
+        # (due once the platform decided one: its message id) and the admissibility decision's (for the signal types
+        # the tenant's term names), each with when it stopped; `admissibility` says how it was decided.
+        Column("acknowledgement_id", String(36)),
+        Column("acknowledgement_due", Date),
+        Column("acknowledged_at", Moment()),
+        Column("admissibility_due", Date),
+        Column("admissibility", String(20)),
+        Column("admissibility_decided_at", Moment()),
         # Named after the table, so a rebuilt table's indexes never clash with the live one's.
         Index(f"ix_{name}_tenant_received", "tenant", "received_at"),
         Index(f"ix_{name}_tenant_queue", "tenant", "status", "team", "due_date"),
@@ -142,7 +151,8 @@ def storable(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
+def received_row(event: Any, case_id: str | None = None, tenant: Tenant | None = None) -> dict[str, Any]:
+    part_of = (getattr(event, "part_of", None) or {}).get("case_id")
     return {
         **EMPTY_ROW,
         "case_id": case_id or str(event.originator_id), "tenant": event.tenant, "case_number": event.case_number,
@@ -151,8 +161,38 @@ def received_row(event: Any, case_id: str | None = None) -> dict[str, Any]:
         "subject": storable(event.subject), "status": status_after("Received", ""), "received_at": event.occurred_at,
         "complainant_key": complainant_key(event.complainant), "events_applied": 1,
         # Received before parts existed, an event has no `part_of` at all.
-        "part_of": (getattr(event, "part_of", None) or {}).get("case_id"), "parts": 0, "approvals_given": 0,
+        "part_of": part_of, "parts": 0, "approvals_given": 0,
+        "admissibility_due": (term_due(tenant, tenant.admissibility_window, received=event.occurred_at.date()).due
+                              if tenant and part_of is None and tenant.admissibility_window.runs_for(event.signal_type)
+                              else None),
     }
+
+
+# The steps that decide admissibility (the first counts), as the case records them (`Complaint.admissibility`).
+ADMISSIBILITY_DECIDED_BY = {"InvestigationStarted": "admissible", "Qualified": "qualified", "Answered": "answered",
+                            "Transferred": "transferred"}
+
+
+def term_changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -> dict[str, Any]:
+    """What an event changes in the case's two terms: the acknowledgement decided (its term starts) and sent (it
+    stops); the admissibility decided (as `Complaint._admissibility_settled`)."""
+    new: dict[str, Any] = {}
+    if kind == "MessageDecided" and event.kind == "acknowledgement" and row["acknowledgement_id"] is None \
+            and row["part_of"] is None and tenant is not None \
+            and tenant.acknowledgement_window.runs_for(row["signal_type"]):
+        new["acknowledgement_id"] = event.message_id
+        new["acknowledgement_due"] = term_due(tenant, tenant.acknowledgement_window,
+                                              received=row["received_at"].date()).due
+    if kind == "MessageSent" and event.message_id == row["acknowledgement_id"] and row["acknowledged_at"] is None:
+        new["acknowledged_at"] = event.occurred_at
+    inadmissible = kind == "Closed" and event.reason.startswith(INADMISSIBLE)
+    how = "inadmissible" if inadmissible else "closed" if kind == "Closed" else ADMISSIBILITY_DECIDED_BY.get(kind)
+    # The close as inadmissible follows its own qualification (the scheme's inadmissible code) at the same moment:
+    # that was this decision, not one on the merits.
+    if how and (row["admissibility"] is None or inadmissible and (row["admissibility"], row["admissibility_decided_at"])
+                == ("qualified", event.occurred_at)):
+        new.update(admissibility=how, admissibility_decided_at=event.occurred_at)
+    return new
 
 
 def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -> dict[str, Any]:
@@ -190,6 +230,7 @@ def changes(row: dict[str, Any], kind: str, event: Any, tenant: Tenant | None) -
                    feedback_calls_for=event.calls_for)
     if kind == "Reopened":
         new.update(answered_at=None, closed_at=None, lead_time_days=None, answered_in_time=None)
+    new.update(term_changes(row, kind, event, tenant))
     return new
 
 
@@ -235,7 +276,7 @@ class CaseProjection(SqlProjection):
         rows = await self._read(session, known)
         for case_id, kind, event in keyed:
             if kind == "Received":
-                rows[case_id] = received_row(event, case_id)
+                rows[case_id] = received_row(event, case_id, self.tenants.get(event.tenant))
             elif case_id in rows:
                 rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
         await self._write(session, replaced=known & rows.keys(), rows=list(rows.values()))
@@ -317,7 +358,7 @@ class CaseProjection(SqlProjection):
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__
         if kind == "Received":
-            row = received_row(event)
+            row = received_row(event, tenant=self.tenants.get(event.tenant))
             await session.execute(insert(self.table).values(**row))
             await self._search(session, [event])
             await self._parts_follow_window(session, [row])

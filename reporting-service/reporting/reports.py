@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
 
-from complaints.model.labels import TOTAL
+from complaints.model.labels import MONTHS, TOTAL
 from complaints.model.tenants import Code, PublishedTable, Tenant
 
 COUNTED_BY = ("A case counts in the year it was received. A complaint about several teams counts once, except "
@@ -368,6 +368,49 @@ def satisfaction(cases: list[Row], tenant: Tenant, today: date, spec: PublishedT
                        f"is {'flagged for a manager' if tenant.feedback.when_not_resolved == 'flag' else 'reopened'}.")
     table.notes.append("A reopened case that was closed again counts its latest rating.")
     return table
+
+
+TERMS_REPORT = "acknowledgement-and-admissibility"
+TERM_COLUMNS = ["acknowledgements_due", "acknowledged_within", "acknowledged_late", "not_acknowledged",
+                "acknowledgement_overdue", "decisions_due", "decided_within", "decided_late", "inadmissible",
+                "not_decided", "decision_overdue"]
+
+
+def terms(cases: list[Row], tenant: Tenant, today: date) -> Table:
+    """Per month received, the two terms that run from receipt: acknowledgements the platform owed (decided for a
+    complainant with an e-mail address), sent within the tenant's term or late, not sent (and of those, past their
+    due day today); admissibility decisions owed (the signal types the tenant's term names), taken within the term
+    or late (the investigation started, the case closed as inadmissible (also counted apart), answered or
+    transferred first), not taken (and past due today). Not a published table: its own report."""
+    rows = {m: Counter() for m in range(1, 13)}
+    for case in cases:
+        if case["part_of"] is None:
+            _count_terms(rows[case["received_at"].month], case, today)
+    table = Table(["month", "label", *TERM_COLUMNS])
+    names = MONTHS.get(tenant.language, MONTHS["en"])
+    table.rows = [{"month": m, "label": names[m - 1], **{c: rows[m][c] for c in TERM_COLUMNS}} for m in rows]
+    table.rows.append({"month": "total", "label": TOTAL[tenant.language],
+                       **{c: sum(r[c] for r in table.rows) for c in TERM_COLUMNS}})
+    table.notes.append(f"Terms in the tenant's own counting from the day of receipt; overdue as of {today.isoformat()}."
+                       " A complainant without an e-mail address gets no acknowledgement from the platform, so none "
+                       "is due for their case here.")
+    return table
+
+
+def _count_terms(cell: Counter[str], case: Row, today: date) -> None:
+    if (due := case["acknowledgement_due"]) is not None:
+        sent = case["acknowledged_at"]
+        cell["acknowledgements_due"] += 1
+        cell["acknowledged_within" if sent and sent.date() <= due else "acknowledged_late" if sent
+             else "not_acknowledged"] += 1
+        cell["acknowledgement_overdue"] += sent is None and due < today
+    if (due := case["admissibility_due"]) is not None:
+        decided = case["admissibility_decided_at"]
+        cell["decisions_due"] += 1
+        cell["decided_within" if decided and decided.date() <= due else "decided_late" if decided
+             else "not_decided"] += 1
+        cell["inadmissible"] += case["admissibility"] == "inadmissible"
+        cell["decision_overdue"] += decided is None and due < today
 
 
 Report = Callable[[list[Row], Tenant, date, PublishedTable, int | None], Table]

@@ -23,7 +23,7 @@ def row(number: int, signal_type: str, *, closed: bool = True, rating: int | Non
                                   subject="s", occurred_at=AT, complainant=None))
     current = {**EMPTY_ROW, **received}
     if closed:
-        current.update(changes(current, "Closed", Event(occurred_at=AT), None))
+        current.update(changes(current, "Closed", Event(occurred_at=AT, reason="answered"), None))
     if rating is not None:
         current.update(changes(current, "FeedbackGiven", Event(rating=rating, resolved=resolved, calls_for=calls_for,
                                                                occurred_at=AT), None))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -32,6 +33,9 @@ from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
 from complaints.model.tenants import load_tenants
 
 log = logging.getLogger(__name__)
+# A case stream that moved under an event being applied is read again and the event applied again: this many
+# times (some four seconds in all) before it counts as skipped.
+CONFLICT_ATTEMPTS = 12
 
 POSITION = Gauge("consumer_position", "Last notification id applied", ["consumer"])
 LAG_EVENTS = Gauge("consumer_lag_events", "Notifications in the store not yet applied", ["consumer"])
@@ -268,7 +272,7 @@ class Follower:
         tracking = Tracking(self.name, notification.id)
         context = {"consumer": self.name, "case_id": str(domain_event.originator_id),
                    "event_id": event_id(domain_event), "notification_id": notification.id}
-        for attempt in range(5):
+        for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 await _drained(self.apply(domain_event, tracking))
                 APPLIED.labels(self.name).inc()
@@ -283,10 +287,12 @@ class Follower:
                     DUPLICATES.labels(self.name).inc()
                     await self._advance(stored)
                     return
-                if attempt == 4:
+                if attempt == CONFLICT_ATTEMPTS - 1:
                     await self._give_up(domain_event, notification, tracking, context, "version conflict")
                     return
-                await asyncio.sleep(0.02 * (attempt + 1))  # the command saved beside it is usually one of a few
+                # The command saved beside it is usually one of a few (routing, the clock, delivery, a handler, all
+                # at a case's receipt): back off, with jitter so the writers that met do not meet again.
+                await asyncio.sleep(min(0.5, 0.02 * 2 ** attempt) * random.uniform(0.5, 1.5))
             except Exception as exc:
                 if transient(exc):
                     raise  # the store is away: the apply loop waits for it and starts again from the position  # noqa: BLE001 - a bad event must not stop the others

@@ -37,7 +37,8 @@ PRIVILEGES: dict[str, dict[str, str]] = {
     "relay": {EVENTS: READ, TRACKING: KEEP},
     # Append routing and clock events with their positions; record the events they could not apply.
     "routing": {**STORE_WRITER, TRACKING: KEEP, "skipped_events": KEEP, **SCHEMA_VERSION},
-    "qualification": {**STORE_WRITER, TRACKING: KEEP, "deadline_index": KEEP, "projection_tracking": KEEP,
+    "qualification": {**STORE_WRITER, TRACKING: KEEP, "deadline_index": KEEP, "term_index": KEEP,
+                      "projection_tracking": KEEP,
                       "skipped_events": KEEP, **SCHEMA_VERSION},
     # Decides the complainants' messages and records what the mail server said, on the case streams.
     "delivery": {**STORE_WRITER, TRACKING: KEEP, "skipped_events": KEEP, **SCHEMA_VERSION},

@@ -90,6 +90,10 @@ SUMMARIES = {
     "FeedbackGiven": lambda e: f"The complainant rated the handling {e.rating}/5, "
                                f"{'resolved' if e.resolved else 'not resolved'}"
                                + {"flag": ": flagged for a manager", "reopen": ": reopened"}.get(e.calls_for, ""),
+    "AcknowledgementDeadlineApproaching": lambda e: f"Acknowledgement due on {e.due_date}, not sent yet",
+    "AcknowledgementDeadlineBreached": lambda e: f"Acknowledgement due on {e.due_date} not sent in time",
+    "AdmissibilityDeadlineApproaching": lambda e: f"Admissibility decision due on {e.due_date}, not taken yet",
+    "AdmissibilityDeadlineBreached": lambda e: f"Admissibility decision due on {e.due_date} not taken in time",
 }
 
 
@@ -143,6 +147,13 @@ SUMMARIES_NL = {
                                f"{'opgelost' if e.resolved else 'niet opgelost'}"
                                + {"flag": ": gemarkeerd voor een leidinggevende", "reopen": ": heropend"}.get(
                                    e.calls_for, ""),
+    "AcknowledgementDeadlineApproaching": lambda e: f"Ontvangstmelding te versturen tegen {e.due_date}, nog niet "
+                                                    "verstuurd",
+    "AcknowledgementDeadlineBreached": lambda e: f"Ontvangstmelding niet tijdig verstuurd (uiterlijk {e.due_date})",
+    "AdmissibilityDeadlineApproaching": lambda e: f"Beslissing over de ontvankelijkheid te nemen tegen {e.due_date}, "
+                                                  "nog niet genomen",
+    "AdmissibilityDeadlineBreached": lambda e: "Beslissing over de ontvankelijkheid niet tijdig genomen "
+                                               f"(uiterlijk {e.due_date})",
 }
 MESSAGE_KINDS_NL = {"acknowledgement": "Ontvangstmelding", "information-request": "Vraag om informatie",
                     "answer": "Antwoord",

@@ -17,6 +17,10 @@ from complaints.model.windows import DueDate
 SYSTEM_ROUTING = "system:routing"
 SYSTEM_QUALIFICATION = "system:qualification"
 SYSTEM_DELIVERY = "system:delivery"
+# The reason a case closed as inadmissible starts with: that close is the reasoned notice to the complainant.
+INADMISSIBLE = "inadmissible: "
+# The terms before the answer's window, each running from receipt (`windows.term_due`).
+TERMS = ("acknowledgement", "admissibility")
 
 
 class CommandRefused(Exception):
@@ -145,6 +149,15 @@ class Complaint(Aggregate):
         # The complainant's feedback on the last close, and whether it flagged the case for a manager.
         self.feedback: dict[str, Any] | None = None
         self.flagged_by_feedback = False
+        # The acknowledgement's term runs from the moment one is decided (the tenant sends one, by e-mail, to
+        # this complainant) until it is sent.
+        self.acknowledgement_id: str | None = None
+        self.acknowledged_at: datetime | None = None
+        # The admissibility decision's term runs until the first step that decides it: the investigation starts
+        # (admissible) or the case is closed as inadmissible; or that settles it otherwise (qualified on its merits
+        # or answered without a recorded investigation, transferred).
+        self.admissibility: str | None = None
+        self.admissibility_decided_at: datetime | None = None
 
     # --- routing -----------------------------------------------------------
     def route(self, *, team: str, rule_id: str, config_version: str, actor: str, at: datetime) -> None:
@@ -278,7 +291,7 @@ class Complaint(Aggregate):
         self._require("close-inadmissible")
         self._qualified(tenant=self.tenant, actor=actor, occurred_at=at, qualification=qualification,
                         config_version=config_version)
-        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=f"inadmissible: {reason}",
+        self._closed(tenant=self.tenant, actor=actor, occurred_at=at, reason=f"{INADMISSIBLE}{reason}",
                      forwarded_to=forward_to)
 
     # --- the clock ---------------------------------------------------------
@@ -312,6 +325,7 @@ class Complaint(Aggregate):
     @event("InvestigationStarted", topic=STORED + "InvestigationStarted")
     def _investigation_started(self, tenant: str, actor: str, occurred_at: datetime) -> None:
         self.status = status_after("InvestigationStarted", self.status)
+        self._admissibility_settled("admissible", occurred_at)
 
     def add_note(self, *, text: str, actor: str, at: datetime) -> None:
         self._require("notes")
@@ -416,6 +430,7 @@ class Complaint(Aggregate):
                    config_version: str) -> None:
         self.qualification = qualification
         self.status = status_after("Qualified", self.status)
+        self._admissibility_settled("qualified", occurred_at)  # judged on its merits: admissible in effect
         self.draft = None
         self.approvals = []
 
@@ -475,6 +490,7 @@ class Complaint(Aggregate):
         self.answer_channel = channel
         self.answered_at = occurred_at
         self.status = status_after("Answered", self.status)
+        self._admissibility_settled("answered", occurred_at)
 
     def close(self, *, reason: str, confirmation_sent: bool = False, actor: str, at: datetime) -> None:
         self._require("close")
@@ -487,6 +503,12 @@ class Complaint(Aggregate):
         self.status = status_after("Closed", self.status)
         self.forwarded_to = forwarded_to
         self.closed_at = occurred_at
+        if reason.startswith(INADMISSIBLE) and (self.admissibility, self.admissibility_decided_at) == \
+                ("qualified", occurred_at):
+            # `close_early` qualifies with the scheme's inadmissible code and closes in one command, at one moment:
+            # that qualification was this decision, not one on the merits.
+            self.admissibility = None
+        self._admissibility_settled("inadmissible" if reason.startswith(INADMISSIBLE) else "closed", occurred_at)
 
     def transfer(self, *, to_tenant: str, to_case_id: str, to_case_number: str, reason: str, actor: str,
                  at: datetime) -> None:
@@ -502,6 +524,7 @@ class Complaint(Aggregate):
         self.forwarded_to = to_tenant
         self.transferred_to = {"tenant": to_tenant, "case_id": to_case_id, "case_number": to_case_number}
         self.closed_at = occurred_at
+        self._admissibility_settled("transferred", occurred_at)
 
     def reopen(self, *, reason: str, actor: str, at: datetime) -> None:
         self._require("reopen")
@@ -543,6 +566,57 @@ class Complaint(Aggregate):
     def _deadline_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
         self.deadline_events.append(f"breached:{due_date}")
 
+    # --- the terms before the answer: the acknowledgement and the admissibility decision --------------
+    # Each runs from receipt; the qualification service's index knows their due dates (the tenant's terms) and
+    # records, as for the answer's window, one approaching and one breached event per term and due date.
+    def _admissibility_settled(self, how: str, at: datetime) -> None:
+        """Only state: called by the event methods of the steps that decide admissibility (the first counts)."""
+        if self.admissibility is None:
+            self.admissibility, self.admissibility_decided_at = how, at
+
+    def term_running(self, term: str) -> bool:
+        """Whether the case still waits for what `term` (one of `TERMS`) is about. A part has no terms of its
+        own: its complaint's run."""
+        if not self.is_open or self.part_of is not None:
+            return False
+        if term == "acknowledgement":
+            return self.acknowledgement_id is not None and self.acknowledged_at is None
+        return self.admissibility is None
+
+    def warn_term(self, *, term: str, due_date: date, actor: str, at: datetime) -> bool:
+        """Records the term's approaching event once per due date while it runs; False if there is nothing to do."""
+        return self._term_event(term, "approaching", due_date, actor, at)
+
+    def breach_term(self, *, term: str, due_date: date, actor: str, at: datetime) -> bool:
+        """Records the term's breached event once per due date of a term still running after it."""
+        return self._term_event(term, "breached", due_date, actor, at)
+
+    def _term_event(self, term: str, what: str, due_date: date, actor: str, at: datetime) -> bool:
+        if term not in TERMS or not self.term_running(term) or f"{term}:{what}:{due_date}" in self.deadline_events:
+            return False
+        record = {("acknowledgement", "approaching"): self._acknowledgement_approaching,
+                  ("acknowledgement", "breached"): self._acknowledgement_breached,
+                  ("admissibility", "approaching"): self._admissibility_approaching,
+                  ("admissibility", "breached"): self._admissibility_breached}[(term, what)]
+        record(tenant=self.tenant, actor=actor, occurred_at=at, due_date=due_date)
+        return True
+
+    @event("AcknowledgementDeadlineApproaching", topic=STORED + "AcknowledgementDeadlineApproaching")
+    def _acknowledgement_approaching(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"acknowledgement:approaching:{due_date}")
+
+    @event("AcknowledgementDeadlineBreached", topic=STORED + "AcknowledgementDeadlineBreached")
+    def _acknowledgement_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"acknowledgement:breached:{due_date}")
+
+    @event("AdmissibilityDeadlineApproaching", topic=STORED + "AdmissibilityDeadlineApproaching")
+    def _admissibility_approaching(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"admissibility:approaching:{due_date}")
+
+    @event("AdmissibilityDeadlineBreached", topic=STORED + "AdmissibilityDeadlineBreached")
+    def _admissibility_breached(self, tenant: str, actor: str, occurred_at: datetime, due_date: date) -> None:
+        self.deadline_events.append(f"admissibility:breached:{due_date}")
+
     # --- messages to the complainant -----------------------------------------
     # A message is decided by an event on the case (receipt, the answer, the close), then sent by the delivery
     # worker, which records what the mail server said. The address is never in these events: the worker opens
@@ -564,6 +638,8 @@ class Complaint(Aggregate):
         self.messages[message_id] = {"kind": kind, "channel": channel, "language": language, "status": "decided",
                                      "decided_at": occurred_at, "replaces": replaces,
                                      "question": self.open_question if kind == "information-request" else None}
+        if kind == "acknowledgement" and self.acknowledgement_id is None:
+            self.acknowledgement_id = message_id
 
     def send_by_post(self, *, message_id: str, new_id: str, actor: str, at: datetime) -> None:
         """A message the mail server would not take (a bounced answer) goes again, as a letter."""
@@ -604,6 +680,8 @@ class Complaint(Aggregate):
     def _message_sent(self, tenant: str, actor: str, occurred_at: datetime, message_id: str, reply: str) -> None:
         self.messages[message_id] = {**self.messages[message_id], "status": "sent", "reply": reply,
                                      "sent_at": occurred_at}
+        if message_id == self.acknowledgement_id and self.acknowledged_at is None:
+            self.acknowledged_at = occurred_at
 
     def record_delivery_failure(self, *, message_id: str, reason: str, final: bool, actor: str, at: datetime) -> bool:
         """Records `DeliveryFailed` (`final`: the recipient was refused, trying again would not help); a failure

@@ -41,6 +41,13 @@ ACTIONS: dict[str, dict[str, str]] = {
 
 TOTAL = {"en": "Total", "nl": "Totaal"}
 
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"),
+}
+
 
 def word(words: dict[str, dict[str, str]], key: str, language: str) -> str:
     """`key`'s label in `language` (English where there is none; the key itself for a word not listed)."""

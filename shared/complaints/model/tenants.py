@@ -168,6 +168,24 @@ class Window(BaseModel):
     pausable: bool = Field(default=False, description="The clock stops while waiting on the complainant")
 
 
+class Term(BaseModel):
+    """A term that runs from a case's receipt, the same for every signal type it runs for: days of a kind over
+    the tenant's calendar (0: on the day of receipt itself)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    days: int = Field(ge=0, le=45)
+    day_kind: Literal["calendar", "working"] = "calendar"
+    signal_types: tuple[str, ...] = Field(default=(), description="The signal types it runs for (none: all)")
+
+    def runs_for(self, signal_type: str) -> bool:
+        return not self.signal_types or signal_type in self.signal_types
+
+
+# The Flemish administrative decree's terms for a complaint: acknowledged, and told with reasons that it will
+# not be handled, within 10 days of its receipt. A tenant's file says its own.
+DECREE_TERM_DAYS = 10
+
+
 class MessageRules(BaseModel):
     """What the complainant is sent, and in which languages (the first is the default)."""
 
@@ -238,6 +256,12 @@ class Tenant(BaseModel):
                                                                 "the ombudsman's contact details)")
     messages: MessageRules = MessageRules()
     feedback: FeedbackRules = FeedbackRules()
+    acknowledgement_window: Term = Field(default=Term(days=DECREE_TERM_DAYS), description=(
+        "Within how long of its receipt the platform's acknowledgement must be sent (the clock runs for each case "
+        "an acknowledgement is decided for, and stops when it is sent)"))
+    admissibility_window: Term = Field(default=Term(days=DECREE_TERM_DAYS), description=(
+        "Within how long of its receipt admissibility must be decided: the investigation started (admissible) or "
+        "the case closed as inadmissible with the reasoned notice"))
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":
@@ -255,7 +279,9 @@ class Tenant(BaseModel):
         kinds = set(self.codes("signal_types"))
         for where, used in [*((f"categories.{c.code}", c.signal_types) for c in self.categories),
                             *((f"tables.{t.id}", t.signal_types) for t in self.tables),
-                            ("qualified_signal_types", self.qualified_signal_types or ())]:
+                            ("qualified_signal_types", self.qualified_signal_types or ()),
+                            ("acknowledgement_window", self.acknowledgement_window.signal_types),
+                            ("admissibility_window", self.admissibility_window.signal_types)]:
             if unknown := set(used) - kinds:
                 raise ValueError(f"{where}: unknown signal types {sorted(unknown)}")
         if len({t.id for t in self.tables}) != len(self.tables):

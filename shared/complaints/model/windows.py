@@ -16,7 +16,7 @@ from functools import cache
 
 import holidays
 
-from complaints.model.tenants import Calendar, Tenant, Window
+from complaints.model.tenants import Calendar, Tenant, Term, Window
 
 LEGAL_CEILING_DAYS = 45  # the Flemish complaints decree; also the window of a type the tenant did not set
 Counts = Callable[[date], bool]
@@ -128,3 +128,26 @@ class WindowRuleBroken(ValueError):
 
 def lead_time(tenant: Tenant, *, signal_type: str, received: date, answered: date) -> int:
     return days_between(received, answered, counts(tenant.calendar, window_for(tenant, signal_type).day_kind))
+
+
+@dataclass(frozen=True)
+class TermDue:
+    """When a term that runs from receipt is due, and the day it warns (None: too short to warn)."""
+
+    due: date
+    warn_on: date | None
+
+
+def term_due(tenant: Tenant, term: Term, *, received: date) -> TermDue:
+    """The due day of a term (the acknowledgement's, the admissibility decision's) from the day of receipt, and
+    its warning day: `deadline_warning_days` counted days before, but never on the day the term starts, when
+    what it waits for (an acknowledgement sent at once) is seconds away; a term of 0 days (at once) warns never."""
+    counted = counts(tenant.calendar, term.day_kind)
+    due = add_days(received, term.days, counted)
+    day, left = due, tenant.deadline_warning_days
+    while left > 0:
+        day -= timedelta(days=1)
+        if counted(day):
+            left -= 1
+    warn_on = max(day, received + timedelta(days=1))
+    return TermDue(due, warn_on if warn_on <= due else None)

@@ -3,14 +3,14 @@ made of it: flagged for a manager or reopened), for the satisfaction report. Cas
 until they are rated.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
