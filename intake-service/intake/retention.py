@@ -102,6 +102,9 @@ class ComplainantIndex(SqlProjection):
         return dict(found)
 
 
+INDEX_WAIT_SECONDS = 60.0
+
+
 class Retention:
     """Runs the index's follower and the retention loop side by side (intake's worker)."""
 
@@ -127,6 +130,9 @@ class Retention:
 
     async def check(self) -> int:
         """Erases every pseudonym past its tenant's period now; returns how many."""
+        if not await self._index_caught_up():
+            log.warning("retention round skipped: the complainant index is behind the store")
+            return 0
         erased = 0
         for tenant in self.tenants.values():
             closed_before = tenant.retention.closed_before(self.clock.now())
@@ -136,3 +142,15 @@ class Retention:
                 erased += len(due)
                 log.info("personal data past retention erased", extra={"tenant": tenant.id, "pseudonyms": len(due)})
         return erased
+
+    async def _index_caught_up(self) -> bool:
+        """Waits until the index has followed the store as far as it went when the round began: a case of a
+        pseudonym received meanwhile keeps it from being erased with that person's closed cases."""
+        head = await asyncio.to_thread(self.follower.store.recorder.max_notification_id) or 0
+        waited = 0.0
+        while self.follower.position < head:
+            if waited >= INDEX_WAIT_SECONDS:
+                return False
+            await asyncio.sleep(0.1)
+            waited += 0.1
+        return True
