@@ -145,6 +145,8 @@ async def test_after_an_erasure_the_repeated_complaints_no_longer_link_the_old_c
     try:
         assert [r["cases"] for r in await report()] == [2]
         client.post(ERASURES, headers=auth["manager"], json={"email": "fien@example.be", "reason": "AVG-10"})
+        client.post(ERASURES, headers=auth["manager"], json={"email": "niemand@example.be", "reason": "AVG-11"})
+        assert await report() == []  # two erasure records in one batch, no case event beside them
         after = post(client, auth, name="Fien Jacobs", email="fien@example.be")
         assert subject(store, after) != subject(store, first)
         assert await report() == []  # the erased cases carry no pseudonym, the new case one of its own

@@ -309,7 +309,9 @@ class CaseProjection(SqlProjection):
             if replaced:
                 await driver.execute(f'DELETE FROM "{self.table.name}" WHERE case_id = ANY($1::text[])', list(replaced))
             values = itemgetter(*COLUMNS)
-            await driver.copy_records_to_table(self.table.name, columns=COLUMNS, records=[values(row) for row in rows])
+            if rows:  # a batch of erasure records alone touches no case row
+                await driver.copy_records_to_table(self.table.name, columns=COLUMNS,
+                                                   records=[values(row) for row in rows])
             return
         if replaced:
             await session.execute(delete(self.table).where(self.table.c.case_id.in_(replaced)))
