@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from complaints.adapters.follower import Follower
+from complaints.adapters.personal import contacts as personal_contacts
 from complaints.adapters.readmodel import create_engine
 from complaints.adapters.store import PUBLISHED_TOPICS
 from complaints.application.clock import FixedClock
@@ -264,3 +265,16 @@ def test_what_the_mail_server_says_is_recorded_without_the_recipients_address():
     said = "550 5.1.1 <Anna.Peeters@example.be>: Recipient address rejected: User unknown"
     assert without_address(said, "anna.peeters@example.be") == \
         "550 5.1.1 <recipient>: Recipient address rejected: User unknown"
+
+
+def test_a_contact_link_left_to_an_erased_pseudonym_never_brings_it_back(store):
+    personal = store.personal
+    first = personal.seal("brandweer", {"name": "Hilde", "email": "hilde@example.be"})
+    personal.erase([first["subject"]])
+    personal.index("brandweer", first)  # an index that opened the case just before the erasure: nothing linked
+    with personal.engine.begin() as conn:  # and a link left behind all the same
+        conn.execute(personal_contacts.insert().values(
+            contact=personal._contact_hash("brandweer", "email:hilde@example.be"), subject=first["subject"]))
+    again = personal.seal("brandweer", {"name": "Hilde", "email": "hilde@example.be"})
+    assert again["subject"] != first["subject"] and personal.open(again)["name"] == "Hilde"
+    assert personal.open(first) == {"erased": True}

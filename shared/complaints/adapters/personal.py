@@ -96,6 +96,11 @@ class PersonalData:
         known: dict[str, set[str]] = {}
         for contact, subject in rows:
             known.setdefault(contact, set()).add(subject)
+        # Only a pseudonym with its key: a link left to an erased one (an `index` that met an erasure) must
+        # never bring it back.
+        alive = set(conn.execute(select(keys.c.subject).where(
+            keys.c.subject.in_({s for found in known.values() for s in found}))).scalars()) if known else set()
+        known = {h: found & alive for h, found in known.items() if found & alive}
         subject = next((min(known[h]) for h in hashes if h in known), None)  # e-mail first, then phone
         if subject is None:  # someone known from before pseudonyms were random, while their key exists
             subject = next((s for s in (self.legacy_subject(tenant, c) for c in given) if self._key_in(conn, s)),
@@ -115,6 +120,8 @@ class PersonalData:
         hashes = [self._contact_hash(tenant, contact) for contact in given]
         with self.engine.begin() as conn:
             _one_at_a_time(conn, hashes)
+            if self._key_in(conn, sealed["subject"]) is None:  # type: ignore[index]
+                return  # erased since it was opened
             linked = set(conn.execute(select(contacts.c.contact).where(
                 contacts.c.contact.in_(hashes), contacts.c.subject == sealed["subject"])).scalars())  # type: ignore[index]
             if missing := [h for h in hashes if h not in linked]:
