@@ -187,19 +187,31 @@ def verify_tenant(caller: Annotated[Caller, Depends(require("verify-tenant"))], 
 
 
 class ErasureRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"email": "a.burger@example.be"}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"email": "a.burger@example.be", "reason": "AVG-2024-12"},
+        {"case_id": "0b7f1a2e-5c1d-4a51-9f3e-2d6c8f0e7a11", "reason": "AVG-2024-13"}]})
+    case_id: UUID | None = Field(default=None, description="A case of the complainant: whoever complained in it "
+                                                           "(also one known only by name and address)")
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=50)
     reason: str = Field(min_length=1, max_length=2000, description="e.g. the GDPR request's reference")
 
 
 class Erasure(BaseModel):
-    subject: str = Field(description="The complainant's pseudonym, as the events name them")
+    subject: str | None = Field(description="One of the pseudonyms erased, as the events name them (none found: "
+                                            "null)")
+    subjects: list[str] = Field(description="Every pseudonym erased: each contact given on the complainant's "
+                                            "cases leads to theirs")
+    case_ids: list[str] = Field(description="The case the erasure was asked by, if any")
     erased: bool = Field(description="Whether a key was deleted (false: erased before, or never known)")
 
 
-@tenant_router.post("/erasures", response_model=Erasure, responses=documented(_422="Neither e-mail nor phone given"))
+@tenant_router.post("/erasures", response_model=Erasure,
+                    responses=documented(_422="Neither a case nor an e-mail or phone given, an unknown case, an "
+                                              "empty e-mail or reason, a phone without digits: each field named"))
 def erase_complainant(caller: Annotated[Caller, Depends(require("erase"))], tenant: TenantDep,
                       body: ErasureRequest, audit: AuditDep) -> dict[str, Any]:
-    """Erases a complainant's personal data everywhere by deleting their key; history, counts and chains stay."""
-    return audit.erase(caller, tenant, email=body.email, phone=body.phone, reason=body.reason)
+    """Erases a complainant's personal data everywhere, by a case of theirs, their e-mail or their phone: their
+    keys and contact links are deleted, the read models drop their pseudonym; history, counts and chains stay."""
+    return audit.erase(caller, tenant, email=body.email, phone=body.phone, case_id=body.case_id,
+                       reason=body.reason)

@@ -1,14 +1,35 @@
-"""Intake's wiring: the store and nothing to follow (events start here)."""
+"""Intake's wiring: the store, and its one worker, retention (events start here; it follows the store only
+to know each complainant's cases and when they closed)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from complaints.adapters.follower import Follower
+from complaints.adapters.readmodel import create_engine
+from complaints.adapters.skipped import SkippedEvents
 from complaints.adapters.store import Complaints
+from complaints.application.audit import Audit
 from complaints.application.clock import Clock
+from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
 from complaints.web.app import Wiring
+from intake.retention import TOPICS, ComplainantIndex, Retention
 
 
 async def wire(settings: Settings, clock: Clock) -> Wiring:
-    return Wiring(store=await asyncio.to_thread(Complaints, settings))
+    store = await asyncio.to_thread(Complaints, settings)
+    engine = create_engine(settings)
+    index = ComplainantIndex(engine, store.personal)
+    await index.create_tables(settings)
+    # No broker: the index reads the store's head each catch-up interval, so intake still accepts complaints
+    # (and is ready) with the broker away.
+    follower = Follower(name=index.name, settings=settings, store=store, topics=TOPICS, apply=index.apply,
+                        skip=index.skip, load_position=index.position, redrive=index.redrive,
+                        skipped=SkippedEvents(engine), listen=False)
+    audit = Audit(store, clock, timedelta(seconds=settings.read_log_window_seconds))
+    retention = Retention(follower, index, audit, load_tenants(settings.tenants_dir),
+                          settings.retention_check_seconds, clock)
+    return Wiring(store=store, worker=retention, worker_needed_for_ready=False,
+                  resources={"retention": retention, "complainants": follower}, close=engine.dispose)

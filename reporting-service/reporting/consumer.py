@@ -13,7 +13,7 @@ from complaints.application.skipped import SkippedWork
 from complaints.web.app import Together, Wiring
 from complaints.application.clock import Clock
 from complaints.settings import Settings
-from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.adapters.store import PUBLISHED_TOPICS, Complaints
 from complaints.model.tenants import load_tenants
 from reporting.changes import Changes
 from reporting.projection import CaseProjection
@@ -23,7 +23,7 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     engine = create_engine(settings)
     projection = CaseProjection(engine, load_tenants(settings.tenants_dir))
     await projection.create_tables(settings)
-    follower = Follower(name=projection.name, settings=settings, store=store, topics=COMPLAINT_EVENT_TOPICS,
+    follower = Follower(name=projection.name, settings=settings, store=store, topics=PUBLISHED_TOPICS,
                         apply=projection.apply, skip=projection.skip, load_position=projection.position,
                         apply_batch=projection.apply_batch, redrive=projection.redrive,
                         skipped=SkippedEvents(engine))

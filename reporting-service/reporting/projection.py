@@ -2,9 +2,9 @@
 
 The row holds what the reports and the queue need, in the tenant's codes:
 channel, kind, category, qualification, team, state, due date, when it was
-answered and how long that took in the tenant's own counting, and a hash of
-the complainant's normalised e-mail or phone (for repeated complaints; no
-personal data is kept here). `events_applied` equals the case stream's version
+answered and how long that took in the tenant's own counting, and the
+complainant's pseudonym (for repeated complaints; no personal data is kept
+here), dropped from every case that carried it when it is erased. `events_applied` equals the case stream's version
 when no event was applied twice. A complaint split over several teams has a
 row per part too (`part_of`), and counts its parts (`parts`). The table can be built under another name
 (a rebuild) and swapped in.
@@ -99,6 +99,8 @@ def summaries_table(metadata: MetaData, name: str = LIVE) -> Table:
               sqlite_where=OPEN_ONLY),
         Index(f"ix_{name}_open_received", "tenant", "received_at", "due_date", "team", postgresql_where=OPEN_ONLY,
               sqlite_where=OPEN_ONLY),
+        # An erasure drops a pseudonym from every case that carries it.
+        Index(f"ix_{name}_complainant", "complainant_key"),
         # "My cases": the assigned open cases only, a small part of the table.
         Index(f"ix_{name}_open_assignee_due", "tenant", "assignee", "due_date", "case_number",
               postgresql_where=OPEN_ASSIGNED, sqlite_where=OPEN_ASSIGNED),
@@ -136,12 +138,14 @@ ACTION_EVENTS = ("ActionAdded", "ActionDone")
 COLUMNS = tuple(column.name for column in case_summaries.columns)
 EMPTY_ROW = dict.fromkeys(COLUMNS)
 
+# The erasure record's event (not a case's): it names the pseudonyms erased.
+ERASED = "ComplainantErased"
 DUE_DATE_SET_BY = ("ClockStarted", "InformationReceived", "WindowExtended")
 
 
 def complainant_key(complainant: dict[str, Any] | None) -> str | None:
-    """The complainant's pseudonym (a keyed hash of the normalised e-mail or phone, made at intake):
-    the same person, without keeping who."""
+    """The complainant's pseudonym (made at intake, shared by the cases of one e-mail or phone): the same
+    person, without keeping who."""
     return (complainant or {}).get("subject")
 
 
@@ -269,7 +273,9 @@ class CaseProjection(SqlProjection):
         if not events:
             return
         await self._advance(session, Tracking(self.name, events[-1][1]), refuse_old=True, first=events[0][1])
-        keyed = [(str(event.originator_id), type(event).__name__, event) for event, _ in events]
+        erased = {s for event, _ in events if type(event).__name__ == ERASED for s in event.subjects}
+        keyed = [(str(event.originator_id), type(event).__name__, event) for event, _ in events
+                 if type(event).__name__ != ERASED]
         ids = {case_id for case_id, _, _ in keyed}
         # A case received in this batch has no row yet; only the others are read (and replaced).
         known = ids - {case_id for case_id, kind, _ in keyed if kind == "Received"}
@@ -280,9 +286,17 @@ class CaseProjection(SqlProjection):
             elif case_id in rows:
                 rows[case_id].update(changes(rows[case_id], kind, event, self.tenants.get(rows[case_id]["tenant"])))
         await self._write(session, replaced=known & rows.keys(), rows=list(rows.values()))
+        await self._forget(session, erased)
         await self._actions(session, [event for _, kind, event in keyed if kind in ACTION_EVENTS])
         await self._search(session, [event for _, kind, event in keyed if kind == "Received"])
         await self._parts_follow_window(session, rows.values())
+
+    async def _forget(self, session: AsyncSession, subjects: set[str]) -> None:
+        """An erased pseudonym links nothing any more: every case that carried it loses it (after the
+        batch's rows are written, so a case received in the same batch loses it too)."""
+        if subjects:
+            await session.execute(update(self.table).where(self.table.c.complainant_key.in_(subjects))
+                                  .values(complainant_key=None))
 
     async def _actions(self, session: AsyncSession, events: list[Any]) -> None:
         """Keeps `follow_up_actions` (the live projection only: a rebuild does not touch it)."""
@@ -343,7 +357,9 @@ class CaseProjection(SqlProjection):
             if replaced:
                 await driver.execute(f'DELETE FROM "{self.table.name}" WHERE case_id = ANY($1::text[])', list(replaced))
             values = itemgetter(*COLUMNS)
-            await driver.copy_records_to_table(self.table.name, columns=COLUMNS, records=[values(row) for row in rows])
+            if rows:  # a batch of erasure records alone touches no case row
+                await driver.copy_records_to_table(self.table.name, columns=COLUMNS,
+                                                   records=[values(row) for row in rows])
             return
         if replaced:
             await session.execute(delete(self.table).where(self.table.c.case_id.in_(replaced)))
@@ -357,6 +373,9 @@ class CaseProjection(SqlProjection):
 
     async def handle(self, session: AsyncSession, event: Any) -> None:
         kind = type(event).__name__
+        if kind == ERASED:
+            await self._forget(session, set(event.subjects))
+            return
         if kind == "Received":
             row = received_row(event, tenant=self.tenants.get(event.tenant))
             await session.execute(insert(self.table).values(**row))

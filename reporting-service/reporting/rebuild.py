@@ -23,7 +23,7 @@ from tqdm import tqdm
 from complaints.adapters.privileges import grants_like
 from complaints.adapters.readmodel import ProjectionTracking, create_engine
 from complaints.settings import Settings, get_settings
-from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.adapters.store import PUBLISHED_TOPICS, Complaints
 from complaints.model.tenants import load_tenants
 from reporting.projection import LIVE, CaseProjection, summaries_table
 
@@ -42,7 +42,7 @@ async def _events(store: Complaints, after: int, stop: int) -> list[tuple[Any, i
     def read() -> list[tuple[Any, int]]:
         # Cut at `stop` here: asked of the database, the bound halved the read rate (its prepared plan).
         notifications = store.recorder.select_notifications(start=after + 1, limit=BATCH,
-                                                            topics=COMPLAINT_EVENT_TOPICS)
+                                                            topics=PUBLISHED_TOPICS)
         return [(store.mapper.to_domain_event(n), n.id) for n in notifications if n.id <= stop]
 
     return await asyncio.to_thread(read)

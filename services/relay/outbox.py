@@ -1,4 +1,4 @@
-"""Publishes every complaint event, in notification order, to the events topic.
+"""Publishes every complaint event and every erasure record, in notification order, to the events topic.
 
 The store pushes new events through eventsourcing's `ApplicationSubscription`
 (LISTEN/NOTIFY on PostgreSQL; `complaints.adapters.pushed`). Each batch is sent and acknowledged by the
@@ -24,7 +24,7 @@ from complaints.adapters import kafka, pushed
 from complaints.adapters.cloudevents import event_id, to_message
 from complaints.adapters.retries import any_error, until_available
 from complaints.settings import Settings
-from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.adapters.store import PUBLISHED_TOPICS, Complaints
 
 log = logging.getLogger(__name__)
 NAME = "relay"
@@ -60,7 +60,7 @@ class Outbox:
     async def _follow(self) -> None:
         checkpoints = asyncio.create_task(self._checkpoints())
         try:
-            async with aclosing(pushed.batches(self.store, gt=self.position, topics=COMPLAINT_EVENT_TOPICS,
+            async with aclosing(pushed.batches(self.store, gt=self.position, topics=PUBLISHED_TOPICS,
                                                size=BATCH)) as events:
                 async for batch in events:
                     await self._publish(batch)
@@ -80,7 +80,7 @@ class Outbox:
             # Counted in complaint events: the store's head may be another aggregate's event (a case-number
             # counter, an idempotency key) that is never published.
             waiting = await asyncio.to_thread(self.store.recorder.select_notifications, start=self.position + 1,
-                                              limit=BATCH, topics=COMPLAINT_EVENT_TOPICS)
+                                              limit=BATCH, topics=PUBLISHED_TOPICS)
             LAG_EVENTS.set(len(waiting))
 
     async def _save(self) -> None:

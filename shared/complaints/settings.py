@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     smtp_backoff_seconds: tuple[float, float] = (1.0, 60.0)
     # How often the qualification service looks for deadlines reached (the index is durable; this is latency).
     deadline_check_seconds: float = Field(default=60.0, gt=0)
+    # How often intake erases the personal data past each tenant's retention period (the index is durable;
+    # a day late is within any period).
+    retention_check_seconds: float = Field(default=3600.0, gt=0)
 
     # People's bearer tokens: signed with this secret (HS256), or by keys published at `jwks_url`.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

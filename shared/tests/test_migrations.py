@@ -11,6 +11,7 @@ async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run
     import qualification.deadlines  # noqa: F401 - registers the deadline index on Base.metadata
     import reporting.projection  # noqa: F401 - registers the case summaries
     import complaints.adapters.skipped  # noqa: F401 - registers the record of skipped events
+    import intake.retention  # noqa: F401 - registers intake's complainant index
 
     engine = create_engine(settings)
     await migrate(engine, settings)

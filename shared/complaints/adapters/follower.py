@@ -29,7 +29,7 @@ from complaints.adapters.retries import any_error, transient, until_available
 from complaints.adapters.skipped import SkippedEvents
 from complaints.adapters.cloudevents import event_id, event_type, sequence_of, to_message
 from complaints.settings import Settings
-from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
+from complaints.adapters.store import PUBLISHED_TOPICS, Complaints
 from complaints.model.tenants import load_tenants
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class NotYet(Exception):
 ApplyBatch = Callable[[list[tuple[Any, int]]], Awaitable[None]]
 LoadPosition = Callable[[], Awaitable[int | None]]
 BATCH = 200
-EVENT_TYPES = frozenset(event_type(topic) for topic in COMPLAINT_EVENT_TOPICS)
+EVENT_TYPES = frozenset(event_type(topic) for topic in PUBLISHED_TOPICS)
 # Offsets only say where to resume listening (the position in the store decides what is applied), so they
 # are committed once a second, not per batch: a restart re-reads at most that second, below the position.
 OFFSET_COMMIT_SECONDS = 1.0
@@ -76,8 +76,11 @@ class Follower:
         apply_batch: ApplyBatch | None = None,
         redrive: Redrive | None = None,
         skipped: SkippedEvents | None = None,
+        listen: bool = True,
     ) -> None:
         self.name = name
+        # Without listening it reads the store's head every catch-up interval and needs no broker at all.
+        self.listen = listen
         self.settings = settings
         self.store = store
         self.topics = tuple(topics)
@@ -109,12 +112,13 @@ class Follower:
             with attempt:
                 self.position = await self.load_position() or 0
         POSITION.labels(self.name).set(self.position)
-        listener = asyncio.create_task(self._listen(), name=f"{self.name}-listen")
+        listener = asyncio.create_task(self._listen(), name=f"{self.name}-listen") if self.listen else None
         try:
             await self._apply_loop()
         finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
             await self.close()
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ commit that records it) is recognisable as the same message.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -109,7 +110,18 @@ class Mailer:
                 smtp.close()
 
     def send(self, message: EmailMessage) -> str:
-        """Hands the message to the server; its reply to the data (`250 …`)."""
+        """Hands the message to the server; its reply to the data (`250 …`). What the server says is kept in
+        the case's events, which an erasure cannot change: the recipient's address is taken out of it (a
+        refusal names it, `550 <a@b.be>: Recipient address rejected`; some servers echo it on success)."""
+        address = parseaddr(message["To"])[1]
+        try:
+            return without_address(self._send(message), address)
+        except RecipientRefused as refused:
+            raise RecipientRefused(without_address(str(refused), address)) from None
+        except NotTaken as away:
+            raise NotTaken(without_address(str(away), address)) from None
+
+    def _send(self, message: EmailMessage) -> str:
         context = ssl.create_default_context()
         try:
             smtp = (smtplib.SMTP_SSL(self.host, self.port, timeout=30, context=context) if self.implicit_tls
@@ -152,3 +164,8 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage) -> str:
     if code != 250:
         raise NotTaken(f"DATA: {code} {reply.decode(errors='replace')}")
     return f"{code} {reply.decode(errors='replace')}"
+
+
+def without_address(said: str, address: str) -> str:
+    """The server's words with the recipient's address (any case) replaced by `<recipient>`."""
+    return re.sub(re.escape(address), "recipient", said, flags=re.IGNORECASE) if address else said

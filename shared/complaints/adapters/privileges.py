@@ -25,14 +25,19 @@ APPEND = "SELECT, INSERT, UPDATE, DELETE"
 
 # The personal-data keys: read to show a case; made with a new complainant; deleted by an erasure.
 KEYS = "complainant_keys"
+# Which pseudonym a (keyed hash of an) e-mail or phone belongs to: intake's alone.
+CONTACTS = "complainant_contacts"
 # Every service that writes the case streams, as its code does.
 STORE_WRITER = {EVENTS: APPEND, CHAIN: "SELECT, INSERT", SNAPSHOTS: READ, KEYS: READ}
 # The version of the read models, which a service that may not migrate checks at start.
 SCHEMA_VERSION = {"alembic_version": READ}
 
 PRIVILEGES: dict[str, dict[str, str]] = {
-    # Records complaints, imports, audit reads and erasures; issues and revokes API keys (all in the store).
-    "intake": {**STORE_WRITER, SNAPSHOTS: "SELECT, INSERT", KEYS: "SELECT, INSERT, DELETE"},
+    # Records complaints, imports, audit reads and erasures; issues and revokes API keys (all in the store);
+    # links contacts to pseudonyms and deletes both on erasure; keeps its complainant index for retention.
+    "intake": {**STORE_WRITER, SNAPSHOTS: "SELECT, INSERT", KEYS: "SELECT, INSERT, DELETE",
+               CONTACTS: "SELECT, INSERT, DELETE", "complainant_cases": KEEP, "projection_tracking": KEEP,
+               "skipped_events": KEEP, **SCHEMA_VERSION},
     # Publishes the store's events; its position is a tracking record.
     "relay": {EVENTS: READ, TRACKING: KEEP},
     # Append routing and clock events with their positions; record the events they could not apply.

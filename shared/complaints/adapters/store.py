@@ -86,6 +86,11 @@ COMPLAINT_EVENT_TOPICS = tuple(
     get_topic(cls) for name, cls in vars(Complaint).items()
     if isinstance(cls, type) and issubclass(cls, Complaint.Event) and name not in ("Event", "Created")
 )
+# The erasure record's event that the read models follow, under its topic now and the one stored before the
+# layers were split (a topic filter compares the stored strings).
+ERASURE_TOPICS = (get_topic(erasures.Erasures.ComplainantErased), "intake.audit:Erasures.ComplainantErased")
+# What the relay publishes: the case events and the erasures.
+PUBLISHED_TOPICS = COMPLAINT_EVENT_TOPICS + ERASURE_TOPICS
 
 
 class Complaints(EventSourcedProjection[UUID]):
@@ -97,7 +102,9 @@ class Complaints(EventSourcedProjection[UUID]):
         super().__init_subclass__(**kwargs)
         cls.name = "Complaints"  # the library would name a subclass's tables after the subclass
 
-    snapshotting_intervals: ClassVar[dict[type, int]] = {CaseNumbers: 100}
+    # The counters and the erasure record are one stream per tenant (and year) that grows with every case
+    # or erasure: a snapshot keeps loading them short.
+    snapshotting_intervals: ClassVar[dict[type, int]] = {CaseNumbers: 100, erasures.Erasures: 100}
     # One intake process takes case numbers one at a time; other processes are
     # kept out by the store's optimistic concurrency (and retry).
     _numbering = threading.Lock()

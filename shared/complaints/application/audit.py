@@ -13,8 +13,11 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from complaints.adapters.chain import Broken, global_link, verify_stream
 from complaints.adapters.cloudevents import plain
+from complaints.adapters.personal import normalised_contacts
 from complaints.adapters.store import Complaints
 from complaints.application import permissions
 from complaints.application.callers import Caller
@@ -23,7 +26,7 @@ from complaints.application.clock import Clock
 from complaints.application.errors import InvalidFields, VersionNotFound
 from complaints.model.audit import ReadLog, diff, entry, state_of
 from complaints.model.complaint import CaseNotFound
-from complaints.model.erasures import Erasures
+from complaints.model.erasures import RETENTION, SYSTEM_RETENTION, Erasures
 from complaints.model.tenants import Tenant
 
 RECEIVED_TOPIC = "complaints.domain:Complaint.Received"
@@ -110,20 +113,72 @@ class Audit:
                         "first_broken": {"case_id": str(case_id), **result["first_broken"]}}
         return {"valid": True, "cases_checked": len(cases), "first_broken": None}
 
-    def erase(self, caller: Caller, tenant: Tenant, *, email: str | None, phone: str | None,
-              reason: str) -> dict[str, Any]:
-        """Erases a complainant's personal data everywhere by deleting their key; history, counts and
-        chains stay. The record says who erased which pseudonym, when and why."""
+    def erase(self, caller: Caller, tenant: Tenant, *, email: str | None = None, phone: str | None = None,
+              case_id: UUID | None = None, reason: str) -> dict[str, Any]:
+        """Erases a complainant's personal data everywhere: by a case of theirs (whoever complained in it), by
+        e-mail or by phone. Every pseudonym these lead to goes (every contact given on their cases with it),
+        keys and contact links deleted; history, counts and chains stay. The record says who erased which
+        pseudonyms, of which case, when and why."""
         permissions.ensure(caller, "erase")
-        contact = {k: v for k, v in (("email", email), ("phone", phone)) if v}
-        if not contact:
-            raise InvalidFields([{"field": "email", "message": "give the e-mail address or the phone number"}])
-        subject = self.store.personal.subject_of(tenant.id, contact)
-        erased = self.store.personal.erase(subject)
-        record = self.store.find(Erasures.id_for(tenant.id)) or Erasures(tenant=tenant.id)
-        record.erased(subject=subject, reason=reason, actor=caller.actor, occurred_at=self.clock.now())
-        self.store.save(record)
-        return {"subject": subject, "erased": erased}
+        errors = _erasure_problems(email, phone, case_id, reason)
+        subjects: set[str] = set()
+        complainants = [{k: v for k, v in (("email", email), ("phone", phone)) if v}]
+        if case_id is not None and not errors:
+            try:
+                case = self.store.case(tenant.id, case_id)
+            except CaseNotFound:
+                errors.append({"field": "case_id", "message": f"is no case of {tenant.id}"})
+            else:
+                if case.complainant:
+                    subjects.add(case.complainant["subject"])
+                    complainants.append(self.store.personal.open(case.complainant))
+        if errors:
+            raise InvalidFields(errors)
+        subjects = self.store.personal.subjects_of(tenant.id, complainants, subjects)
+        return self._erase(tenant, subjects, [str(case_id)] if case_id else [], reason, caller.actor)
+
+    def erase_expired(self, tenant: Tenant, due: dict[str, list[str]]) -> dict[str, Any]:
+        """The tenant's retention (the system's own, no caller): erases the pseudonyms whose every case has
+        been closed longer than the tenant keeps personal data (`due`: pseudonym -> its cases), in one record
+        with the reason `retention`."""
+        return self._erase(tenant, set(due), sorted(c for cases in due.values() for c in cases), RETENTION,
+                           SYSTEM_RETENTION)
+
+    def _erase(self, tenant: Tenant, subjects: set[str], case_ids: list[str], reason: str,
+               actor: str) -> dict[str, Any]:
+        # The record first, then the keys: if the deletion breaks off, intake's complainant index deletes
+        # them when it follows the record (deleting twice changes nothing).
+        for attempt in range(5):
+            record = self.store.find(Erasures.id_for(tenant.id)) or Erasures(tenant=tenant.id)
+            record.erased(tenant=tenant.id, subjects=sorted(subjects), case_ids=case_ids, reason=reason,
+                          actor=actor, occurred_at=self.clock.now())
+            try:
+                self.store.save(record)
+                break
+            except IntegrityError:  # another erasure of the tenant was recorded meanwhile
+                if attempt == 4:
+                    raise
+        erased = self.store.personal.erase(subjects)
+        return {"subject": min(subjects) if subjects else None, "subjects": sorted(subjects), "case_ids": case_ids,
+                "erased": bool(erased)}
+
+
+def _erasure_problems(email: str | None, phone: str | None, case_id: UUID | None,
+                      reason: str) -> list[dict[str, Any]]:
+    """What is wrong with an erasure request, each field named."""
+    errors = []
+    if not (email or phone or case_id):
+        errors += [{"field": field, "message": "give the case id, the e-mail address or the phone number"}
+                   for field in ("case_id", "email", "phone")]
+    if email is not None and not normalised_contacts({"email": email}):
+        errors.append({"field": "email", "message": "is empty"})
+    elif email and "@" not in email:
+        errors.append({"field": "email", "message": "is not an e-mail address"})
+    if phone is not None and not normalised_contacts({"phone": phone}):
+        errors.append({"field": "phone", "message": "has no digits"})
+    if not reason.strip():
+        errors.append({"field": "reason", "message": "is empty"})
+    return errors
 
 
 def verification(store: Complaints, case_id: UUID) -> dict[str, Any]:

@@ -7,7 +7,7 @@ an error that names the file, the tenant and the field.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -186,6 +186,20 @@ class Term(BaseModel):
 DECREE_TERM_DAYS = 10
 
 
+class Retention(BaseModel):
+    """How long the tenant keeps a complainant's personal data: erased once every case of theirs has been
+    closed this long (none: until erased by hand)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    personal_data_days_after_close: int | None = Field(default=None, gt=0, description=(
+        "Days after a complainant's last case closed that their name, e-mail, phone and address are erased"))
+
+    def closed_before(self, now: datetime) -> datetime | None:
+        """Cases closed before this moment are past the period (None: the tenant keeps no period)."""
+        days = self.personal_data_days_after_close
+        return None if days is None else now - timedelta(days=days)
+
+
 class MessageRules(BaseModel):
     """What the complainant is sent, and in which languages (the first is the default)."""
 
@@ -262,6 +276,7 @@ class Tenant(BaseModel):
     admissibility_window: Term = Field(default=Term(days=DECREE_TERM_DAYS), description=(
         "Within how long of its receipt admissibility must be decided: the investigation started (admissible) or "
         "the case closed as inadmissible with the reasoned notice"))
+    retention: Retention = Retention()
 
     @model_validator(mode="after")
     def _references_exist(self) -> "Tenant":

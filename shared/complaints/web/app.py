@@ -61,7 +61,10 @@ class Together:
 @dataclass
 class Wiring:
     store: Complaints
-    worker: Worker | None = None  # intake has none: events start there
+    worker: Worker | None = None
+    # Whether readiness waits for the broker and the worker: intake's worker (retention) needs neither to
+    # accept complaints, and reads the store alone.
+    worker_needed_for_ready: bool = True
     checks: dict[str, observability.Check] = field(default_factory=dict)  # readiness beyond store and broker
     resources: dict[str, Any] = field(default_factory=dict)
     close: Callable[[], Awaitable[None]] | None = None
@@ -94,7 +97,8 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         checks.update(wiring.checks)
         task = None
         if wiring.worker is not None:
-            checks.update(broker=broker, consumer=consumer)
+            if wiring.worker_needed_for_ready:
+                checks.update(broker=broker, consumer=consumer)
             task = asyncio.create_task(wiring.worker.run(), name=f"{service}-worker")
             task.add_done_callback(_report_crash)
         try:
@@ -133,7 +137,7 @@ def create_app(service: str, settings: Settings, *, wire: Wire, routers: Sequenc
         return any(t.get_name() == f"{service}-worker" and not t.done() for t in asyncio.all_tasks())
 
     # Intake needs only the store: it accepts complaints while the broker is down, and the relay
-    # publishes them when it is back. A service with a worker needs the broker and its worker too.
+    # publishes them when it is back. A service whose worker consumes needs the broker and its worker too.
     checks: dict[str, observability.Check] = {"database": database}
     app.include_router(observability.health_router(checks))
     observability.mount_metrics(app)
