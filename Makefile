@@ -46,7 +46,7 @@ run: install
 
 ## make test: PostgreSQL and the broker are started by the tests' fixtures, and always stopped
 test: install postgres-binaries
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
 
 # PostgreSQL's server binaries come from Debian's `postgresql` package.
 postgres-binaries:

@@ -93,6 +93,10 @@ ERASURE_TOPICS = (get_topic(erasures.Erasures.ComplainantErased), "intake.audit:
 PUBLISHED_TOPICS = COMPLAINT_EVENT_TOPICS + ERASURE_TOPICS
 
 
+# How often a command given without If-Match is decided again when another event landed on the case first.
+CHANGE_ATTEMPTS = 3
+
+
 class Complaints(EventSourcedProjection[UUID]):
     """The complaint store and its use cases. Subclasses add a `policy` to react to events."""
 
@@ -272,17 +276,23 @@ class Complaints(EventSourcedProjection[UUID]):
     def change(self, tenant: str, case_id: UUID, command: Callable[[Complaint], Iterable[Complaint] | None], *,
                expected_version: int | None = None) -> Complaint:
         """Loads the case, runs one command on it, saves: the one place a command commits. The command may
-        return other cases it changed with it (a complaint and its parts), saved in the same transaction."""
-        complaint = self.case(tenant, case_id)
-        if expected_version is not None and complaint.version != expected_version:
-            raise StaleVersion(expected_version, complaint.version)
-        together = command(complaint) or ()
-        try:
-            self.save(complaint, *together)
-        except IntegrityError:
-            # Another command was saved on this case since we loaded it.
-            raise StaleVersion(complaint.version - len(complaint.pending_events), None) from None
-        return complaint
+        return other cases it changed with it (a complaint and its parts), saved in the same transaction.
+
+        Another event saved on the case meanwhile (the system's, usually: a message recorded as sent, the
+        clock) is a conflict for a caller who named the version they decided on (`expected_version`, If-Match);
+        for one who did not, the command is decided again on the case as it now is."""
+        for attempt in range(CHANGE_ATTEMPTS):
+            complaint = self.case(tenant, case_id)
+            if expected_version is not None and complaint.version != expected_version:
+                raise StaleVersion(expected_version, complaint.version)
+            together = command(complaint) or ()
+            try:
+                self.save(complaint, *together)
+                return complaint
+            except IntegrityError:
+                if expected_version is not None or attempt == CHANGE_ATTEMPTS - 1:
+                    raise StaleVersion(complaint.version - len(complaint.pending_events), None) from None
+        raise AssertionError("unreachable")
 
     @singledispatchmethod
     def policy(self, domain_event: DomainEventProtocol[UUID], processing_event: ProcessingEvent[UUID]) -> None:

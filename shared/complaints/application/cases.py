@@ -128,7 +128,7 @@ class CaseWork:
         numbers: list[str] = []
         record = self._act(caller, tenant, case_id, "actions", lambda c, at: numbers.append(c.add_action(
             kind=kind, what=what, team=team, due_on=due_on, actor=caller.actor, at=at)), expected_version)
-        return record.case, numbers[0]
+        return record.case, numbers[-1]  # decided again after a conflict: the last decision is the one saved
 
     def complete_action(self, caller: Caller, tenant: Tenant, case_id: UUID, number: str, outcome: str,
                         expected_version: int | None = None) -> Complaint:
