@@ -27,8 +27,10 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Header, Path, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyQuery
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.routing import Match
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -228,9 +230,10 @@ def _jurisdiction(request: Request, jurisdiction_id: str | None, caller: Caller 
     return in_language(tenants[jurisdiction_id], language)
 
 
-def _system(request: Request, api_key: str | None) -> Caller:
-    """The calling system of the key: the spec's `api_key`, or the platform's `X-API-Key`."""
-    key = api_key or request.headers.get("x-api-key")
+def _system(request: Request, form_key: str | None = None) -> Caller:
+    """The calling system of the key: the spec's `api_key` (in the query, or a POST's form), or the platform's
+    `X-API-Key`; the query's and the header's first, as a form's fields are the post's own."""
+    key = request.query_params.get("api_key") or request.headers.get("x-api-key") or form_key
     if not key:
         raise Refused(403, "api_key: required (a calling system's intake key)")
     try:
@@ -440,7 +443,7 @@ async def service_requests(
     """The calling system's requests named in `service_request_id`, each with its status, what was sent to the
     complainant, its case number and the sender's reference; the other filters narrow them."""
     def work(format: str) -> Response:
-        caller = _system(request, request.query_params.get("api_key"))
+        caller = _system(request)
         tenant = _jurisdiction(request, jurisdiction_id, caller)
         statuses, codes = _listed("status", status), _listed("service_code", service_code)
         if statuses - {"open", "closed"}:
@@ -468,7 +471,7 @@ async def service_request(request: Request, service_request_id: RequestId,
                           accept_language: AcceptLanguage = None) -> Response:
     """One of the calling system's requests (a list of one, as the spec has it)."""
     def work(format: str) -> Response:
-        caller = _system(request, request.query_params.get("api_key"))
+        caller = _system(request)
         tenant = _jurisdiction(request, jurisdiction_id, caller)
         try:
             case_id = UUID(service_request_id)
@@ -477,3 +480,33 @@ async def service_request(request: Request, service_request_id: RequestId,
         case = request.app.state.cases.read(caller, tenant, case_id).case
         return _answer(format, "service_requests", [open311.request_status(case, tenant)])
     return await _guarded(format, work)
+
+
+# --- anything else under /open311/v2/ -------------------------------------------------------------------------
+class AnyMethod(APIRoute):
+    """A route that takes every method (QUERY, TRACE, ...): the router reaches it only when no other route takes
+    the request, and it answers why in the spec's error format."""
+
+    def matches(self, scope: dict[str, Any]) -> tuple[Match, dict[str, Any]]:
+        match, child = super().matches(scope)
+        return (Match.FULL if match == Match.PARTIAL else match), child
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+async def not_a_resource(request: Request, elsewhere: str) -> Response:
+    """Another method on a resource (405) or no resource at all (404). Last of the router's routes."""
+    format = elsewhere.rsplit(".", 1)[-1] if elsewhere.rsplit(".", 1)[-1] in MEDIA_TYPES else "json"
+    path = request.url.path
+    methods = sorted({method for route in router.routes if route.name != "not_a_resource"
+                      and route.path_regex.match(path) for method in getattr(route, "methods", ())})
+    if methods:
+        response = _error(format, 405, f"{request.method} is not allowed here: {', '.join(methods)}")
+        response.headers["Allow"] = ", ".join(methods)
+        return response
+    return _error(format, 404, f"no such resource: {path}")
+
+
+router.add_api_route("/{elsewhere:path}", not_a_resource, methods=["GET"], include_in_schema=False,
+                     route_class_override=AnyMethod)
