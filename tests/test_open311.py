@@ -85,6 +85,8 @@ def test_errors_are_the_specs_with_the_right_status(url: str, key: str):
     assert bad.status_code == 400
     described = " ".join(e["description"] for e in bad.json())
     assert all(e["code"] == 400 for e in bad.json()) and "description" in described and "channel" in described
+    no_such_service = httpx.post(f"{url}/requests.json", data={**FORM, "service_code": "brand", "api_key": key})
+    assert no_such_service.status_code == 404 and "service_code" in no_such_service.json()[0]["description"]
 
 
 def test_a_form_encoded_post_is_a_case_and_the_same_post_again_is_the_same_case(url: str, key: str,

@@ -75,7 +75,7 @@ def _description(tenant: Tenant, code: Code) -> str:
 def _service(tenant: Tenant, service_code: str) -> Code:
     found = next((code for code in _vocabulary(tenant) if code.code == service_code), None)
     if found is None:
-        raise Unknown(f"service_code {service_code!r} is not a service of {tenant.id}")
+        raise Unknown(f"service_code: {service_code!r} is not a service of {tenant.id}")
     return found
 
 
@@ -113,7 +113,8 @@ def _list(code: str, description: str, required: bool, values: Any) -> dict[str,
 def received(tenant: Tenant, params: dict[str, str], attributes: dict[str, str]) -> tuple[Received | None,
                                                                                          list[str]]:
     """The complaint a POST requests asks for, or what is wrong with it (each bad field named, in the spec's
-    words: one error per field). `params`: the request's fields; `attributes`: its `attribute[code]` values."""
+    words: one error per field); an unknown service raises `Unknown`. `params`: the request's fields;
+    `attributes`: its `attribute[code]` values."""
     errors: list[str] = []
     service_code, description = params.get("service_code"), (params.get("description") or "").strip()
     if not service_code:
@@ -122,11 +123,7 @@ def received(tenant: Tenant, params: dict[str, str], attributes: dict[str, str])
         errors.append("description: required")
     elif len(description) > MAX_DESCRIPTION:
         errors.append(f"description: at most {MAX_DESCRIPTION} characters")
-    code = None
-    try:
-        code = _service(tenant, service_code) if service_code else None
-    except Unknown as unknown:
-        errors.append(str(unknown))
+    code = _service(tenant, service_code) if service_code else None  # an unknown one: the spec's 404
     location, wrong = _location(params)
     errors += wrong
     fields = _fields(tenant, code, attributes, description, errors)
@@ -211,6 +208,10 @@ def status_notes(case: Any) -> str | None:
     return SENT.get(last["kind"], "Message sent")
 
 
+def _w3c(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)  # the spec's W3C date and time, as its examples write it
+
+
 def expected(due: date | None) -> datetime | None:
     return datetime.combine(due, time(23, 59, 59), tzinfo=ZONE) if due else None
 
@@ -224,7 +225,7 @@ def request_status(case: Any, tenant: Tenant) -> dict[str, Any]:
         "service_request_id": str(case.id), "status": status(case), "status_notes": status_notes(case),
         "service_name": name, "service_code": code, "description": case.text,
         "agency_responsible": tenant.name, "service_notice": f"Case {case.case_number}",
-        "requested_datetime": case.received_at, "updated_datetime": case.modified_on,
+        "requested_datetime": _w3c(case.received_at), "updated_datetime": _w3c(case.modified_on),
         "expected_datetime": expected(case.due_date), "address": None, "address_id": None, "zipcode": None,
         "lat": None, "long": None, "media_url": None,
         "case_number": case.case_number, "sender_reference": case.sender_reference,
