@@ -14,7 +14,8 @@ TRACKING = {"/v1/track/{token}", "/v1/track/{token}/feedback"}
 # has them; its requests take the calling system's key as the spec sends it (`api_key`), and refuse without it
 # in the spec's own error format (below).
 OPEN311_PUBLIC = {"/open311/v2/services.{format}", "/open311/v2/services/{service_code}.{format}"}
-OPEN311_KEYED = {"/open311/v2/requests.{format}", "/open311/v2/requests/{service_request_id}.{format}"}
+OPEN311_KEYED = {"/open311/v2/requests.{format}", "/open311/v2/requests/{service_request_id}.{format}",
+                 "/open311/v2/servicerequestupdates.{format}"}
 APPS = ["intake.app", "routing.app", "qualification.app", "reporting.app", "relay.app"]
 
 

@@ -166,6 +166,10 @@ def test_the_sender_sees_its_request_open_once_routed_and_closed_with_the_answer
     closed = wait_until(lambda: [r for r in _status(url, key, request_id, status="closed")
                                  if r["status_notes"] == answer])[0]
     assert closed["sender_reference"] == "ELOKET-311-1" and "Interne nota" not in str(closed)
+    updates = httpx.get(f"{url}/servicerequestupdates.json", params={"service_request_id": request_id},
+                        headers={"X-API-Key": key}, timeout=10).json()  # FixMyStreet's extension
+    assert [(u["status"], u["description"]) for u in updates] == [("open", "Acknowledgement sent"),
+                                                                   ("closed", answer)]
     one = httpx.get(f"{url}/requests/{request_id}.xml", headers={"X-API-Key": key}, timeout=10)
     request = ElementTree.fromstring(one.content).find("request")
     assert request.findtext("status") == "closed" and request.findtext("sender_reference") == "ELOKET-311-1"

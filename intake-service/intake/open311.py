@@ -49,7 +49,7 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MEDIA_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # Each list's items, as the spec names them in XML.
 ITEMS = {"services": "service", "attributes": "attribute", "values": "value", "service_requests": "request",
-         "errors": "error"}
+         "service_request_updates": "request_update", "errors": "error"}
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
 MAX_IDS = 100  # service_request_ids in one GET requests
 
@@ -120,6 +120,17 @@ class ServiceRequest(BaseModel):
     media_url: str | None
     case_number: str = Field(description="Extension: the case number")
     sender_reference: str | None = Field(description="Extension: the sender's own reference")
+
+
+class RequestUpdate(BaseModel):
+    """FixMyStreet's extension: one message sent to the complainant."""
+
+    update_id: str
+    service_request_id: str
+    status: str = Field(description="open or closed, once it went out")
+    updated_datetime: datetime
+    description: str = Field(description="What it told the complainant, as `status_notes`")
+    media_url: str | None
 
 
 class NewRequest(BaseModel):
@@ -193,12 +204,12 @@ def _error(format: str, status: int, *descriptions: str) -> Response:
     return _answer(format if format in MEDIA_TYPES else "json", "errors", errors, status)
 
 
-async def _guarded(format: str, work: Any, *args: Any) -> Response:
+async def _guarded(format: str, work: Any) -> Response:
     """Runs `work` (in the thread pool: it reads the store) and answers what it raises as the spec's errors."""
     if format not in MEDIA_TYPES:
         return _error("json", 404, f"unknown format {format!r}: json or xml")
     try:
-        return await run_in_threadpool(work, format, *args)
+        return await run_in_threadpool(work, format)
     except Refused as refused:
         return _error(format, refused.status, *refused.descriptions)
     except open311.Unknown as unknown:
@@ -401,12 +412,13 @@ def _moment(name: str, value: str | None) -> datetime | None:
     return moment
 
 
-def _listed(name: str, value: str | None) -> set[str]:
+def _listed(value: str | None) -> set[str]:
+    """A filter's values, comma separated as the spec has them."""
     return {item.strip() for item in (value or "").split(",") if item.strip()}
 
 
 def _ids(value: str | None) -> list[UUID]:
-    wanted = _listed("service_request_id", value)
+    wanted = _listed(value)
     if not wanted:
         raise Refused(400, "service_request_id: required: this server lists only the requests named (comma "
                            "separated), each the calling system's own")
@@ -445,7 +457,7 @@ async def service_requests(
     def work(format: str) -> Response:
         caller = _system(request)
         tenant = _jurisdiction(request, jurisdiction_id, caller)
-        statuses, codes = _listed("status", status), _listed("service_code", service_code)
+        statuses, codes = _listed(status), _listed(service_code)
         if statuses - {"open", "closed"}:
             raise Refused(400, "status: open, closed, or both (comma separated)")
         since, until = _moment("start_date", start_date), _moment("end_date", end_date)
@@ -453,8 +465,8 @@ async def service_requests(
         for case_id in _ids(service_request_id):
             case = _readable(request, caller, tenant, case_id)
             if case is None or (statuses and open311.status(case) not in statuses) or (
-                    codes and open311.service_code_of(case) not in codes) or (
-                    since and case.received_at < since) or (until and case.received_at > until):
+                    codes and open311.service_code_of(case) not in codes) or not _within(case.received_at, since,
+                                                                                          until):
                 continue
             found.append(open311.request_status(case, tenant))
         return _answer(format, "service_requests", found)
@@ -479,6 +491,36 @@ async def service_request(request: Request, service_request_id: RequestId,
             raise Refused(404, "service_request_id: no such request") from None
         case = request.app.state.cases.read(caller, tenant, case_id).case
         return _answer(format, "service_requests", [open311.request_status(case, tenant)])
+    return await _guarded(format, work)
+
+
+def _within(moment: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or moment >= since) and (until is None or moment <= until)
+
+
+@router.get("/servicerequestupdates.{format}", response_model=None,
+            responses=_documented(list[RequestUpdate], _400="A filter that is not valid, each named",
+                                  _403="No, unknown or revoked api_key, or not granted the jurisdiction",
+                                  _404="Unknown jurisdiction or format"))
+async def service_request_updates(
+        request: Request, format: Format, api_key: Annotated[Any, Keys] = None,
+        x_api_key: Annotated[Any, Security(API_KEY)] = None, jurisdiction_id: Jurisdiction = None,
+        service_request_id: Annotated[str | None, Query(description="The requests, comma separated (required)")]
+        = None,
+        start_date: Annotated[str | None, Query(description="Sent at or after (W3C date and time)")] = None,
+        end_date: Annotated[str | None, Query(description="Sent at or before (W3C date and time)")] = None,
+        accept_language: AcceptLanguage = None) -> Response:
+    """FixMyStreet's service request updates, where they fit: each message sent to the complainant of the
+    calling system's requests named in `service_request_id`, oldest first."""
+    def work(format: str) -> Response:
+        caller = _system(request)
+        tenant = _jurisdiction(request, jurisdiction_id, caller)
+        since, until = _moment("start_date", start_date), _moment("end_date", end_date)
+        found = [update for case_id in _ids(service_request_id)
+                 if (case := _readable(request, caller, tenant, case_id)) is not None
+                 for update in open311.updates(case) if _within(update["updated_datetime"], since, until)]
+        found.sort(key=lambda update: update["updated_datetime"])
+        return _answer(format, "service_request_updates", found)
     return await _guarded(format, work)
 
 

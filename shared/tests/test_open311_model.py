@@ -17,6 +17,7 @@ def test_the_police_keywords_of_a_complaint_about_police_action_need_no_signal_t
     police = TENANTS["politiezone"]
     attitude = next(s for s in open311.services(police) if s["service_code"] == "attitude")
     assert attitude["keywords"] == "klacht-politieoptreden"
+    assert [a["code"] for a in open311.definition(police, "attitude")["attributes"]] == ["channel", "subject"]
     asked, errors = open311.received(police, {"service_code": "attitude", "description": "Onbeleefd"},
                                      {"channel": "e-loket"})
     assert errors == [] and asked.fields["signal_type"] == "klacht-politieoptreden"
@@ -63,3 +64,5 @@ def test_the_status_notes_say_only_what_was_sent_to_the_complainant():
     assert status["status_notes"] == "Acknowledgement sent" and status["status"] == "open"
     assert status["sender_reference"] == "ELOKET-1" and status["service_code"] == "overlast"
     assert "communicatie" not in str(status) and "Interne nota" not in str(status)
+    [update] = open311.updates(case)  # FixMyStreet's extension: one per message sent
+    assert (update["update_id"], update["status"], update["description"]) == ("m1", "open", "Acknowledgement sent")

@@ -83,9 +83,9 @@ def definition(tenant: Tenant, service_code: str) -> dict[str, Any]:
     """GET services/{code}: the attributes a request for this service takes (raises `Unknown`)."""
     code = _service(tenant, service_code)
     attributes = []
-    if tenant.categories:
+    if tenant.categories and len(kinds := _kinds(tenant, code)) > 1:  # one kind only: nothing to ask
         attributes.append(_list("signal_type", "What it is: a complaint, a report, a question, ...", True,
-                                [c for c in tenant.signal_types if c.code in _kinds(tenant, code)]))
+                                [c for c in tenant.signal_types if c.code in kinds]))
     attributes.append(_list("channel", "How it reached the organisation", True, tenant.channels))
     attributes.append(_attribute("subject", "string", False,
                                  "A short subject (at most 300 characters); else the description's first line"))
@@ -194,18 +194,34 @@ def status(case: Any) -> str:
     return "open" if case.is_open else "closed"
 
 
-def status_notes(case: Any) -> str | None:
-    """What was last sent to the complainant: their answer, what they were asked, or that an acknowledgement
-    (or closing confirmation) went out. Never a note, a team or a person."""
-    sent = [m for m in case.messages.values() if m["status"] == "sent"]
-    if not sent:
-        return None
-    last = max(sent, key=lambda m: m.get("sent_at") or m["decided_at"])
-    if last["kind"] == "answer":
+def _sent(case: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The messages that went to the complainant, oldest first, with their ids."""
+    sent = [(message_id, m) for message_id, m in case.messages.items() if m["status"] == "sent"]
+    return sorted(sent, key=lambda item: item[1].get("sent_at") or item[1]["decided_at"])
+
+
+def _said(case: Any, message: dict[str, Any]) -> str:
+    """What a message sent told the complainant: their answer, what they were asked, or that it went out."""
+    if message["kind"] == "answer":
         return case.answer or "Answer sent"
-    if last["kind"] == "information-request":
-        return last.get("question") or "Information requested"
-    return SENT.get(last["kind"], "Message sent")
+    if message["kind"] == "information-request":
+        return message.get("question") or "Information requested"
+    return SENT.get(message["kind"], "Message sent")
+
+
+def status_notes(case: Any) -> str | None:
+    """What was last sent to the complainant. Never a note, a team or a person."""
+    sent = _sent(case)
+    return _said(case, sent[-1][1]) if sent else None
+
+
+def updates(case: Any) -> list[dict[str, Any]]:
+    """FixMyStreet's service request updates: one per message sent to the complainant, with the request's
+    status once it went out (the answer and the closing confirmation go out with the case answered)."""
+    return [{"update_id": message_id, "service_request_id": str(case.id),
+             "status": "closed" if message["kind"] in ("answer", "closing-confirmation") else "open",
+             "updated_datetime": _w3c(message.get("sent_at") or message["decided_at"]),
+             "description": _said(case, message), "media_url": None} for message_id, message in _sent(case)]
 
 
 def _w3c(moment: datetime) -> datetime:
