@@ -41,6 +41,13 @@ class NewSubscription(BaseModel):
                                    "calling system, never for a person")
 
 
+class Failing(BaseModel):
+    since: datetime
+    event_id: str = Field(description="The event waiting: its case id and version")
+    notification_id: int
+    reason: str
+
+
 class SubscriptionView(BaseModel):
     id: UUID
     tenant: str
@@ -51,7 +58,7 @@ class SubscriptionView(BaseModel):
     signal_types: list[str]
     own_cases: bool
     status: str = Field(description="active, or failing: deliveries wait for a re-drive")
-    failing: dict[str, Any] | None = Field(description="Since when, on which event, why")
+    failing: Failing | None = Field(description="Since when, on which event, why")
     redrive_asked: bool
     secret_generation: int
     created_at: datetime
@@ -88,12 +95,11 @@ async def read_subscription(caller: OwnerDep, tenant: TenantDep, subscription_id
     return SubscriptionView(**_view(await subscriptions.get(caller, tenant, subscription_id)))
 
 
-@router.delete("/{subscription_id}", status_code=204, response_class=Response)
+@router.delete("/{subscription_id}", response_model=SubscriptionView)
 async def delete_subscription(caller: OwnerDep, tenant: TenantDep, subscription_id: UUID,
-                              subscriptions: SubscriptionsDep) -> Response:
-    """Nothing more is sent (a delivery in hand may still arrive)."""
-    await subscriptions.delete(caller, tenant, subscription_id)
-    return Response(status_code=204)
+                              subscriptions: SubscriptionsDep) -> SubscriptionView:
+    """Nothing more is sent (a delivery in hand may still arrive); the answer is the subscription as deleted."""
+    return SubscriptionView(**_view(await subscriptions.delete(caller, tenant, subscription_id)))
 
 
 @router.post("/{subscription_id}/secret", response_model=SubscriptionWithSecret)

@@ -95,10 +95,11 @@ class Subscriptions:
         permissions.ensure_may_manage_subscription(caller, subscription.owner)
         return subscription
 
-    async def delete(self, caller: Caller, tenant: Tenant, subscription_id: UUID) -> None:
+    async def delete(self, caller: Caller, tenant: Tenant, subscription_id: UUID) -> Subscription:
         subscription = await self.get(caller, tenant, subscription_id)
         subscription.delete(actor=caller.actor, at=self.clock.now())
         await asyncio.to_thread(self.store.save, subscription)
+        return subscription
 
     async def rotate_secret(self, caller: Caller, tenant: Tenant, subscription_id: UUID) -> tuple[Subscription, str]:
         """A new signing secret (shown this once); the previous one also signs for the grace period."""
