@@ -225,4 +225,5 @@ def test_a_subscriber_sees_only_its_own_subscriptions_and_another_tenant_none(mo
     rotated = httpx.post(f"{base}/{mine['id']}/secret", headers=portal["subscriber"], timeout=10).json()
     assert rotated["secret"] != mine["secret"] and rotated["secret_generation"] == 2
     for subscription in (mine, managers):
-        assert httpx.delete(f"{base}/{subscription['id']}", headers=portal["manager"], timeout=10).json()["status"] == "deleted"
+        deleted = httpx.delete(f"{base}/{subscription['id']}", headers=portal["manager"], timeout=10)
+        assert deleted.json()["status"] == "deleted"
