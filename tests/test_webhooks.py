@@ -156,6 +156,9 @@ def test_a_city_system_receives_its_answered_complaint_signed_in_order_with_its_
     assert event["data"]["case"]["sender_reference"] == "portal-0001"
     assert event["data"]["case"]["status"] == "answered"
     assert "complainant" not in event["data"]
+    # A calling system reads its cases' status, not the work inside them: no draft's text, no handler's name.
+    for request in receiver.taken({case_id}):
+        assert b"sirenes nagekeken" not in request["body"] and "actor" not in request["event"]["data"], request
     versions = in_order_once_each(receiver.taken({case_id}))
     assert versions[case_id] == list(range(1, len(versions[case_id]) + 1))  # every event of the case, in order
     unsubscribe(module_stack, portal["subscriber"], subscription)

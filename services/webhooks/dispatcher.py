@@ -157,7 +157,8 @@ class Worker:
         about = dict(event_id=the_id, tenant=case.tenant, case_id=case.id, event_type=kind)
         payload = webhooks.body(domain_event, notification_id, {
             "case_id": str(case.id), "case_number": case.case_number, "sender_reference": case.sender_reference,
-            "status": case.status, "team": case.team, "signal_type": case.signal_type})
+            "status": case.status, "team": case.team, "signal_type": case.signal_type},
+            full=self.subscription.owner_kind == "person")
         first, most = self.d.settings.webhook_backoff_seconds
         period = timedelta(seconds=self.d.settings.webhook_retry_seconds)
         restart = bool(self.subscription.failing)  # a re-drive: a new retry period

@@ -30,6 +30,8 @@ Resolve = Callable[[str, int], Awaitable[list[str]]]
 # What a body never carries: the complainant's sealed contact details (the subscriber reads the case's state
 # through the case, not who complained).
 WITHHELD = ("complainant",)
+# What a calling system's body keeps of the event's own fields: when it happened and which version of the case.
+STATUS_FIELDS = ("occurred_at", "version", "recorded_at")
 USER_AGENT = "complaints-webhooks/1"
 
 
@@ -104,11 +106,17 @@ def client(*, guarded: bool, allowed_networks: Sequence[str] = (), timeout: floa
                              headers={"user-agent": USER_AGENT})
 
 
-def body(domain_event: Any, notification_id: int, case: dict[str, Any]) -> bytes:
+def body(domain_event: Any, notification_id: int, case: dict[str, Any], *, full: bool) -> bytes:
     """The CloudEvent (structured JSON, as on the broker) with the case as it stood after the event: its number,
-    the sender's reference, its status and team, so the portal that sent it can show where it stands."""
+    the sender's reference, its status and team, so the portal that sent it can show where it stands.
+
+    `full`: the event's own fields too (its actor, a note's text, a draft), for an owner who may read the whole
+    case (a manager). A calling system reads its cases' status and nothing of the work inside them, so its
+    body carries the envelope and the case's status only, never a handler's name or an internal note."""
     envelope = json.loads(to_message(domain_event, notification_id).value)
-    data = {k: v for k, v in envelope["data"].items() if k not in WITHHELD}
+    said = envelope["data"]
+    data = ({k: v for k, v in said.items() if k not in WITHHELD} if full
+            else {k: said[k] for k in STATUS_FIELDS if k in said})
     data["case"] = case
     return json.dumps({**envelope, "data": data}, separators=(",", ":"), sort_keys=True).encode()
 
