@@ -32,7 +32,7 @@ from complaints.adapters.store import COMPLAINT_EVENT_TOPICS, Complaints
 from complaints.application import permissions
 from complaints.application.callers import Caller
 from complaints.application.clock import Clock
-from complaints.application.subscriptions import every_subscription, Subscriptions
+from complaints.application.subscriptions import Subscriptions, subscriptions_made
 from complaints.adapters.cloudevents import event_id
 from complaints.model.subscriptions import Subscription
 from complaints.settings import Settings
@@ -53,6 +53,8 @@ class Dispatcher:
         self.client = client
         self.workers: dict[UUID, asyncio.Task[None]] = {}
         self.known: dict[UUID, Subscription] = {}
+        self._made: list[UUID] = []  # the subscriptions not deleted, as far as the store is read
+        self._read_up_to = 0
 
     async def run(self) -> None:
         try:
@@ -66,7 +68,10 @@ class Dispatcher:
 
     async def look(self) -> None:
         """Starts a worker for each new subscription, stops those of the deleted; keeps each one's state."""
-        every = await asyncio.to_thread(every_subscription, self.store)
+        made, self._read_up_to = await asyncio.to_thread(subscriptions_made, self.store, self._read_up_to)
+        self._made += made
+        every = await asyncio.to_thread(lambda: [self.store.repository.get(i) for i in self._made])
+        self._made = [s.id for s in every if not s.deleted]  # a deleted one is never back
         self.known = {s.id: s for s in every if not s.deleted}
         FAILING.set(sum(1 for s in self.known.values() if s.failing))
         for subscription_id, task in list(self.workers.items()):

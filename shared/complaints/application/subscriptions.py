@@ -30,12 +30,20 @@ class SubscriptionNotFound(LookupError):
 
 
 def every_subscription(store: Complaints) -> list[Subscription]:
-    """Every subscription ever made, deleted ones too (the dispatcher's list; each is small)."""
-    found, start = [], 1
-    while batch := store.recorder.select_notifications(start=start, limit=1000, topics=CREATED_TOPICS):
+    """Every subscription ever made, deleted ones too (each is small)."""
+    return [store.repository.get(subscription_id) for subscription_id in subscriptions_made(store)[0]]
+
+
+def subscriptions_made(store: Complaints, after: int = 0) -> tuple[list[UUID], int]:
+    """The ids of the subscriptions made after notification `after`, and the notification read up to: the
+    dispatcher, which looks every few seconds, reads only what is new rather than the whole store each time."""
+    head = store.recorder.max_notification_id() or 0
+    found, start = [], after + 1
+    while start <= head and (batch := store.recorder.select_notifications(start=start, limit=1000, stop=head,
+                                                                          topics=CREATED_TOPICS)):
         found += [n.originator_id for n in batch]
         start = batch[-1].id + 1
-    return [store.repository.get(subscription_id) for subscription_id in found]
+    return found, head
 
 
 class Subscriptions:
