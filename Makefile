@@ -44,9 +44,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m launcher
 
-## make test: PostgreSQL and the broker are started by the tests' fixtures, and always stopped
+## make test: PostgreSQL and the broker are started by the tests' fixtures, and always stopped. Two workers
+## (pytest-xdist), each with a PostgreSQL, a broker and a mail sink of its own, take a test module at a time:
+## most of the suite waits on the processes it started, so two take some 20 minutes where one took 28.
+## Another count: `make test TEST_WORKERS=1` (0 runs in this process, without xdist).
+TEST_WORKERS ?= 2
 test: install postgres-binaries
-	$(BIN)/python -m pytest --durations=30
+	$(BIN)/python -m pytest --durations=30 -n $(TEST_WORKERS) --dist loadfile
 
 # PostgreSQL's server binaries come from Debian's `postgresql` package.
 postgres-binaries:

@@ -43,6 +43,7 @@ APP_SERVICES = {
     "reporting": ("reporting", "reporting-service"),
     # Its package is in services/ beside the relay's, whose Dockerfile is services/Dockerfile.
     "delivery": ("delivery", "deploy/delivery"),
+    "webhooks": ("webhooks", "deploy/webhooks"),
 }
 # The processes behind the gateway (the launcher's list): the others have no public path.
 PUBLIC_SERVICES = tuple(service for service in APP_SERVICES if service in PUBLIC)

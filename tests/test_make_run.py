@@ -56,7 +56,7 @@ def test_the_embedded_default_starts_loads_the_demo_serves_a_complaint_and_stops
         assert "ENVIRONMENT=development" in (tmp_path / "data" / "complaints.env").read_text()  # said, not assumed
         tenants = {"stad", "politiezone", "brandweer", "onderwijs", "zorgbedrijf", "woonhaven"}
         assert set(credentials["api_keys"]) == set(credentials["tokens"]) == tenants
-        assert set(credentials["api_keys"]["brandweer"]) == {"intake", "import"}
+        assert set(credentials["api_keys"]["brandweer"]) == {"intake", "import", "subscriber"}
         assert set(credentials["tokens"]["brandweer"]) == {"handler", "manager", "auditor"}
         key = {"X-API-Key": credentials["api_keys"]["brandweer"]["intake"]}
         manager = {"Authorization": f"Bearer {credentials['tokens']['brandweer']['manager']}"}

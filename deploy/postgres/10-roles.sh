@@ -14,7 +14,8 @@ psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
     -v delivery="$DELIVERY_DATABASE_PASSWORD" \
     -v qualification="$QUALIFICATION_DATABASE_PASSWORD" \
     -v reporting="$REPORTING_DATABASE_PASSWORD" \
-    -v relay="$RELAY_DATABASE_PASSWORD" <<'SQL'
+    -v relay="$RELAY_DATABASE_PASSWORD" \
+    -v webhooks="$WEBHOOKS_DATABASE_PASSWORD" <<'SQL'
 CREATE ROLE complaints_owner LOGIN PASSWORD :'owner';
 CREATE ROLE complaints_intake LOGIN PASSWORD :'intake';
 CREATE ROLE complaints_routing LOGIN PASSWORD :'routing';
@@ -22,8 +23,10 @@ CREATE ROLE complaints_delivery LOGIN PASSWORD :'delivery';
 CREATE ROLE complaints_qualification LOGIN PASSWORD :'qualification';
 CREATE ROLE complaints_reporting LOGIN PASSWORD :'reporting';
 CREATE ROLE complaints_relay LOGIN PASSWORD :'relay';
+CREATE ROLE complaints_webhooks LOGIN PASSWORD :'webhooks';
 ALTER DATABASE :"database" OWNER TO complaints_owner;
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"database" TO complaints_owner, complaints_intake, complaints_routing,
-    complaints_delivery, complaints_qualification, complaints_reporting, complaints_relay;
+    complaints_delivery, complaints_qualification, complaints_reporting, complaints_relay,
+    complaints_webhooks;
 SQL

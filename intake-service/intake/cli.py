@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     issue = commands.add_parser("issue-key", help="issue an API key for a calling system (printed once)")
     issue.add_argument("--tenant", required=True)
-    issue.add_argument("--role", required=True, choices=["intake", "import"])
+    issue.add_argument("--role", required=True, choices=["intake", "import", "subscriber"])
     issue.add_argument("--name", required=True, help="the calling system, e.g. e-loket")
     revoke = commands.add_parser("revoke-key", help="revoke an API key (a rotation: issue the system a new key "
                                                     "under the same --name first; it keeps what the system owns)")

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("intake", "routing", "qualification", "reporting")
+SERVICES = ("intake", "routing", "qualification", "reporting", "webhooks")
 PUBLIC = Path(__file__).resolve().parents[1] / "gateway" / "public"
 # The serving gateway first: Swagger UI's "Try it out" then calls the origin it was loaded from, wherever it is.
 SERVERS = [{"url": "/", "description": "The gateway that serves this document"},
@@ -25,8 +25,8 @@ SERVERS = [{"url": "/", "description": "The gateway that serves this document"},
 PER_PROCESS = {"/healthz", "/readyz"}
 INFO = {
     "title": "Complaints platform", "version": "0.2.0",
-    "description": "One contract for the four services behind the gateway (intake, routing, qualification, "
-                   "reporting). City systems authenticate with `X-API-Key`, people with `Authorization: Bearer "
+    "description": "One contract for the services behind the gateway (intake, routing, qualification, "
+                   "reporting, webhooks). City systems authenticate with `X-API-Key`, people with `Authorization: Bearer "
                    "<JWT>`; each operation names which. Errors are RFC 9457 problem documents "
                    "(`application/problem+json`). Operation ids are the route functions' names in snake_case; "
                    "a case's `allowed_actions` name the `operation_id` each one calls.",

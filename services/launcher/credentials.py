@@ -30,8 +30,11 @@ def demo_credentials(settings: Settings, path: Path) -> dict[str, Any]:
     for tenant in tenants.values():
         for role in sorted(SYSTEM_ROLES):
             if role not in keys.get(tenant.id, {}):
+                # The subscriber key is the intake system's second key: the portal that posts complaints also has
+                # their events sent to it, and its subscriptions' `own_cases` are the cases it posted.
+                name = "demo-intake" if role == "subscriber" else f"demo-{role}"
                 keys.setdefault(tenant.id, {})[role] = credentials.issue_key(
-                    name=f"demo-{role}", tenant=tenant.id, role=role, actor="system:make-run")
+                    name=name, tenant=tenant.id, role=role, actor="system:make-run")
     tokens, people = {}, {}
     for tenant in tenants.values():
         roles = sorted(r for r in PERSON_ROLES if r != "director" or _names_directors(tenant))

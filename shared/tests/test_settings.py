@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from complaints.settings import DEV_CORS_ORIGINS, DEV_JWT_SECRET, Settings
 
 STRONG = "s" * 32
-PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "tracking_secret": STRONG,
+PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "tracking_secret": STRONG, "webhook_secret": STRONG,
               "public_url": "https://klachten.stad.example", "jwt_issuer": "https://idp.stad.example",
               "jwt_audience": "complaints", "kafka_security_protocol": "SASL_SSL", "kafka_username": "routing",
               "kafka_password": STRONG}
@@ -15,7 +15,7 @@ PRODUCTION = {"jwt_secret": STRONG, "pseudonym_secret": STRONG, "tracking_secret
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a deployment that sets nothing (the tests themselves run as development)."""
-    for name in ("ENVIRONMENT", "JWT_SECRET", "PSEUDONYM_SECRET", "TRACKING_SECRET", "PUBLIC_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL",
+    for name in ("ENVIRONMENT", "JWT_SECRET", "PSEUDONYM_SECRET", "TRACKING_SECRET", "WEBHOOK_SECRET", "PUBLIC_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL",
                  "KAFKA_SECURITY_PROTOCOL", "KAFKA_USERNAME", "KAFKA_PASSWORD", "CORS_ORIGINS"):
         monkeypatch.delenv(name, raising=False)
 
@@ -32,6 +32,7 @@ def test_with_nothing_said_the_settings_are_production_and_refuse_the_published_
     ({"jwt_secret": DEV_JWT_SECRET}, "JWT_SECRET"),
     ({"pseudonym_secret": "short"}, "PSEUDONYM_SECRET"),
     ({"tracking_secret": "short"}, "TRACKING_SECRET"),
+    ({"webhook_secret": "short"}, "WEBHOOK_SECRET"),
     ({"public_url": "http://klachten.stad.example"}, "PUBLIC_URL"),
 ])
 def test_production_refuses_a_secret_shorter_than_32_bytes(change, named):

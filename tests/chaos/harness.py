@@ -181,9 +181,14 @@ def count(database_url: str, load: Load, inbox: Inbox) -> Ledger:
         if (any(seen[name] > n for name, n in once.items()) or projected.get(case_id, 0) > versions.get(case_id, 0)
                 or len(copies) > 1 or any(n > 2 for n in copies)):
             duplicates.append(case_id)
-        elif (any(seen[name] < n for name, n in once.items()) or projected.get(case_id) != versions.get(case_id)
-              or case_id not in indexed or (case_id in load.mailed and not copies)):
-            lost.append(case_id)
+        else:
+            missing = [name for name, n in once.items() if seen[name] < n]
+            missing += [f"projected {projected.get(case_id)} of {versions.get(case_id)}"] * (
+                projected.get(case_id) != versions.get(case_id))
+            missing += ["deadline index"] * (case_id not in indexed)
+            missing += ["mail"] * (case_id in load.mailed and not copies)
+            if missing:  # what is missing, named: a failure then says which part fell behind
+                lost.append(f"{case_id}: {', '.join(missing)}")
     accepted = set(load.accepted.values())
     return Ledger(
         accepted=len(accepted), in_store=len(accepted & set(events)),

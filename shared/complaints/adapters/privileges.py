@@ -47,6 +47,10 @@ PRIVILEGES: dict[str, dict[str, str]] = {
                       "skipped_events": KEEP, **SCHEMA_VERSION},
     # Decides the complainants' messages and records what the mail server said, on the case streams.
     "delivery": {**STORE_WRITER, TRACKING: KEEP, "skipped_events": KEEP, **SCHEMA_VERSION},
+    # Records the subscriptions' events (in the store); each subscription's position and deliveries; the events
+    # a failing subscription waits on, on the managers' list.
+    "webhooks": {**STORE_WRITER, "projection_tracking": KEEP, "webhook_deliveries": KEEP, "skipped_events": KEEP,
+                 **SCHEMA_VERSION},
     # Reads the store only; writes its own projection.
     "reporting": {EVENTS: READ, CHAIN: READ, SNAPSHOTS: READ, KEYS: READ, "case_summaries": KEEP,
                   "follow_up_actions": KEEP, "case_search": KEEP,

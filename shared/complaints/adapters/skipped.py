@@ -123,3 +123,11 @@ class SkippedEvents:
             return (await session.execute(statement)).rowcount == 1
         async with self.engine.begin() as conn:
             return (await conn.execute(statement)).rowcount == 1
+
+    async def unrequest(self, consumer: str, notification_id: int) -> None:
+        """A re-drive that did not succeed either: it waits for the next one asked for (a webhook receiver still
+        away through a whole retry period)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(skipped_events).where(
+                skipped_events.c.consumer == consumer, skipped_events.c.notification_id == notification_id,
+                skipped_events.c.redriven_at.is_(None)).values(redrive_requested_at=None))

@@ -60,6 +60,8 @@ TENANT_ACTIONS: dict[str, frozenset[str]] = {
     "erase": frozenset({"manager"}),
     "manage-keys": frozenset({"manager"}),
     "manage-skipped": frozenset({"manager"}),
+    # Webhook subscriptions: a manager's for the tenant, a subscriber system's for the cases it sent.
+    "manage-subscriptions": frozenset({"manager", "subscriber"}),
     "preview-routing": frozenset({"handler", "manager"}),
     "queue": PERSON_ROLES,
     "follow-changes": PERSON_ROLES,  # the live stream; calling systems get webhooks instead
@@ -119,6 +121,21 @@ def queue_team(caller: Caller, asked: str | None, action: str = "queue") -> str 
     if asked not in (None, caller.team):
         raise Forbidden(f"a handler sees the cases of their team {caller.team!r}")
     return caller.team
+
+
+def subscription_refusal(caller: Caller, owner: str) -> Refusal | None:
+    """Whether the caller may see and manage a subscription of their tenant made by `owner`: a manager any, a
+    calling system its own."""
+    if (found := tenant_refusal(caller, "manage-subscriptions")) is not None:
+        return found
+    if "manager" in caller.roles or owner == caller.actor:
+        return None
+    return Refusal(403, "a calling system sees and manages only its own subscriptions")
+
+
+def ensure_may_manage_subscription(caller: Caller, owner: str) -> None:
+    if (found := subscription_refusal(caller, owner)) is not None:
+        raise Forbidden(found.reason)
 
 
 # --- reading a case ----------------------------------------------------------------------------------

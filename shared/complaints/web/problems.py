@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from complaints.adapters.retries import store_unavailable
 from complaints.application.errors import InvalidFields, LinkNotFound, VersionNotFound
 from complaints.application.permissions import Forbidden
+from complaints.application.subscriptions import SubscriptionNotFound
 from complaints.application.systems import KeyNotFound
 from complaints.model.complaint import CaseNotFound, CommandRefused, NotPermitted, StaleVersion
 from complaints.model.tenants import Tenant
@@ -125,6 +126,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(KeyNotFound)
     async def _no_key(request: Request, exc: KeyNotFound) -> JSONResponse:
         return _response(request, Problem(404, "key-not-found", "No such API key of this tenant", str(exc)))
+
+    @app.exception_handler(SubscriptionNotFound)
+    async def _no_subscription(request: Request, exc: SubscriptionNotFound) -> JSONResponse:
+        return _response(request, Problem(404, "subscription-not-found", "No such subscription of this tenant",
+                                          str(exc)))
 
     @app.exception_handler(VersionNotFound)
     async def _no_version(request: Request, exc: VersionNotFound) -> JSONResponse:

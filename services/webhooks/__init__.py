@@ -1,0 +1,1 @@
+"""The webhook dispatcher and the subscriptions' routes (port 8007)."""
