@@ -181,6 +181,12 @@ def test_a_system_sees_only_its_own_requests(url: str, posted: httpx.Response, m
     assert httpx.get(f"{url}/requests/{request_id}.json", params={"api_key": other}).status_code in (403, 404)
     listed = httpx.get(f"{url}/requests.json", params={"api_key": other, "service_request_id": request_id})
     assert listed.status_code == 200 and listed.json() == []
+    assert httpx.get(f"{url}/requests.json", params={"api_key": other}).json() == []  # its own: none
+    key = module_auth["intake"]["X-API-Key"]
+    own = wait_until(lambda: httpx.get(f"{url}/requests.json", params={"api_key": key}).json())  # indexed
+    assert request_id in [r["service_request_id"] for r in own] and {r["status"] for r in own} <= {"open", "closed"}
+    assert httpx.get(f"{url}/requests.json", params={"api_key": key, "start_date": "2020-01-01T00:00:00Z"}
+                     ).status_code == 400  # more than 90 days
     importer = module_auth["import"]["X-API-Key"]  # the fire zone's, but another system
     assert httpx.get(f"{url}/requests/{request_id}.json", params={"api_key": importer}).status_code == 403
 
@@ -204,3 +210,4 @@ def test_the_georeport_client_from_pypi_reads_the_services_and_the_senders_reque
     assert client.get_service_request(request_id)["sender_reference"] == "ELOKET-311-1"
     [listed] = client.get_service_requests(service_request_id=request_id)
     assert listed["service_request_id"] == request_id
+    assert request_id in [r["service_request_id"] for r in client.get_service_requests(status="open,closed")]

@@ -6,8 +6,8 @@ As the spec has it: `.json` or `.xml` on every resource; `POST requests` form-en
 `[{"code": 400, "description": "..."}]` (`<errors><error>...`) with the HTTP status of the code.
 Where this server differs from it, on purpose:
 - `GET requests` and `GET requests/{id}` need the calling system's key (`api_key`, or `X-API-Key`) and show
-  only that system's requests: complaints carry personal content, unlike a pothole. `GET requests` answers
-  the requests named in `service_request_id`: the other filters narrow those.
+  only that system's requests: complaints carry personal content, unlike a pothole (`intake/sent.py` indexes
+  the cases each system sent).
 - `service_request_id` is the case id; `case_number` (what the complainant is told) and `sender_reference`
   (the sender's own reference, an extension of the POST) come with every status.
 - A location is optional. The mapping itself is `complaints.model.open311`.
@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 from uuid import UUID
 from xml.etree import ElementTree
 
+from anyio import from_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -52,6 +53,8 @@ ITEMS = {"services": "service", "attributes": "attribute", "values": "value", "s
          "service_request_updates": "request_update", "errors": "error"}
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
 MAX_IDS = 100  # service_request_ids in one GET requests
+MAX_LISTED = 200  # requests in one list without ids, the newest first (the spec lets a server limit it)
+WINDOW = timedelta(days=90)  # the spec's default range of a list, and the longest
 
 
 # --- the spec's records, for the contract (the answers are written by `_answer`) -------------------------
@@ -417,11 +420,23 @@ def _listed(value: str | None) -> set[str]:
     return {item.strip() for item in (value or "").split(",") if item.strip()}
 
 
+def _sent(request: Request, caller: Caller, tenant: Tenant, since: datetime | None,
+          until: datetime | None) -> list[UUID]:
+    """The calling system's own requests received within the range (the spec's default: the last 90 days, and
+    never more than 90 days at once), newest first, up to `MAX_LISTED`."""
+    until = until or request.app.state.clock.now()
+    try:
+        since = since or until - WINDOW
+    except OverflowError:  # an end_date in the first days of the year 1
+        raise Refused(400, "end_date: too early") from None
+    if until - since > WINDOW:
+        raise Refused(400, f"start_date, end_date: at most {WINDOW.days} days apart")
+    index = request.app.state.wiring.resources["sent_requests"]
+    return [UUID(found) for found in from_thread.run(index.sent, tenant.id, caller.actor, since, until, MAX_LISTED)]
+
+
 def _ids(value: str | None) -> list[UUID]:
     wanted = _listed(value)
-    if not wanted:
-        raise Refused(400, "service_request_id: required: this server lists only the requests named (comma "
-                           "separated), each the calling system's own")
     if len(wanted) > MAX_IDS:
         raise Refused(400, f"service_request_id: at most {MAX_IDS} at once")
     try:
@@ -445,15 +460,19 @@ def _readable(request: Request, caller: Caller, tenant: Tenant, case_id: UUID) -
 async def service_requests(
         request: Request, format: Format, api_key: Annotated[Any, Keys] = None,
         x_api_key: Annotated[Any, Security(API_KEY)] = None, jurisdiction_id: Jurisdiction = None,
-        service_request_id: Annotated[str | None, Query(description="The requests, comma separated (required)")]
+        service_request_id: Annotated[str | None, Query(description="These requests, comma separated (else the "
+                                                                    "system's requests in the date range)")]
         = None,
         service_code: Annotated[str | None, Query(description="Only these services, comma separated")] = None,
         status: Annotated[str | None, Query(description="open, closed, or both, comma separated")] = None,
-        start_date: Annotated[str | None, Query(description="Requested at or after (W3C date and time)")] = None,
-        end_date: Annotated[str | None, Query(description="Requested at or before (W3C date and time)")] = None,
+        start_date: Annotated[str | None, Query(description="Requested at or after (W3C date and time; default: "
+                                                            "90 days before end_date)")] = None,
+        end_date: Annotated[str | None, Query(description="Requested at or before (W3C date and time; default: "
+                                                          "now)")] = None,
         accept_language: AcceptLanguage = None) -> Response:
-    """The calling system's requests named in `service_request_id`, each with its status, what was sent to the
-    complainant, its case number and the sender's reference; the other filters narrow them."""
+    """The calling system's own requests: those named in `service_request_id`, else those it sent within the
+    date range (90 days at most, the newest 200), each with its status, what was sent to the complainant, its
+    case number and the sender's reference; `service_code` and `status` narrow them."""
     def work(format: str) -> Response:
         caller = _system(request)
         tenant = _jurisdiction(request, jurisdiction_id, caller)
@@ -461,8 +480,9 @@ async def service_requests(
         if statuses - {"open", "closed"}:
             raise Refused(400, "status: open, closed, or both (comma separated)")
         since, until = _moment("start_date", start_date), _moment("end_date", end_date)
+        named = _ids(service_request_id)
         found = []
-        for case_id in _ids(service_request_id):
+        for case_id in named or _sent(request, caller, tenant, since, until):
             case = _readable(request, caller, tenant, case_id)
             if case is None or (statuses and open311.status(case) not in statuses) or (
                     codes and open311.service_code_of(case) not in codes) or not _within(case.received_at, since,
@@ -505,18 +525,22 @@ def _within(moment: datetime, since: datetime | None, until: datetime | None) ->
 async def service_request_updates(
         request: Request, format: Format, api_key: Annotated[Any, Keys] = None,
         x_api_key: Annotated[Any, Security(API_KEY)] = None, jurisdiction_id: Jurisdiction = None,
-        service_request_id: Annotated[str | None, Query(description="The requests, comma separated (required)")]
+        service_request_id: Annotated[str | None, Query(description="These requests, comma separated (else the "
+                                                                    "system's requests of the last 90 days)")]
         = None,
         start_date: Annotated[str | None, Query(description="Sent at or after (W3C date and time)")] = None,
         end_date: Annotated[str | None, Query(description="Sent at or before (W3C date and time)")] = None,
         accept_language: AcceptLanguage = None) -> Response:
-    """FixMyStreet's service request updates, where they fit: each message sent to the complainant of the
-    calling system's requests named in `service_request_id`, oldest first."""
+    """FixMyStreet's service request updates: each message sent to the complainant of the calling system's own
+    requests (those named in `service_request_id`, else those received in the 90 days up to `end_date`), sent
+    within the date range, oldest first."""
     def work(format: str) -> Response:
         caller = _system(request)
         tenant = _jurisdiction(request, jurisdiction_id, caller)
         since, until = _moment("start_date", start_date), _moment("end_date", end_date)
-        found = [update for case_id in _ids(service_request_id)
+        # Without ids: the updates of the requests received in the 90 days up to `end_date` (or now).
+        named = _ids(service_request_id) or _sent(request, caller, tenant, None, until)
+        found = [update for case_id in named
                  if (case := _readable(request, caller, tenant, case_id)) is not None
                  for update in open311.updates(case) if _within(update["updated_datetime"], since, until)]
         found.sort(key=lambda update: update["updated_datetime"])
