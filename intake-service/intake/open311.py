@@ -380,6 +380,8 @@ async def post_service_request(request: Request, format: Format, api_key: Annota
     """A city system posts a complaint, as `POST /v1/tenants/{tenant}/complaints` would record it: the
     identical post again within the idempotency window (`IDEMPOTENCY_KEY_HOURS`) is the same case, and a
     `sender_reference` posted before is that case too."""
+    if format not in MEDIA_TYPES:
+        return await _guarded(format, None)  # its 404, before the body is read
     try:
         params, attributes = await _posted(request)
     except Refused as refused:
