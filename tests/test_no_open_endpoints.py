@@ -10,6 +10,12 @@ OPEN = {"/healthz", "/readyz", "/metrics"}
 # The deliberate exception: a complainant's tracking link needs no credentials, its token is the key (and an
 # unknown one is a plain 404, below).
 TRACKING = {"/v1/track/{token}", "/v1/track/{token}/feedback"}
+# Open311 GeoReport v2 (intake/open311.py): its services are the tenants' published vocabulary, public as the spec
+# has them; its requests take the calling system's key as the spec sends it (`api_key`), and refuse without it
+# in the spec's own error format (below).
+OPEN311_PUBLIC = {"/open311/v2/services.{format}", "/open311/v2/services/{service_code}.{format}"}
+OPEN311_KEYED = {"/open311/v2/requests.{format}", "/open311/v2/requests/{service_request_id}.{format}",
+                 "/open311/v2/servicerequestupdates.{format}"}
 APPS = ["intake.app", "routing.app", "qualification.app", "reporting.app", "relay.app"]
 
 
@@ -17,7 +23,8 @@ def routes(module: str):
     app = importlib.import_module(module).app
     for path, operations in app.openapi()["paths"].items():
         for method in operations:
-            if path not in OPEN | TRACKING:  # health and metrics are open by design; tracking links, below
+            # health and metrics are open by design; tracking links and Open311, below
+            if path not in OPEN | TRACKING | OPEN311_PUBLIC | OPEN311_KEYED:
                 yield app, method, path
 
 
@@ -43,6 +50,31 @@ def test_the_tracking_links_are_the_deliberate_exception_and_a_made_up_one_is_a_
                                                json={"rating": 3, "resolved": True})
             assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
             assert response.json()["title"] == "Not Found" and response.json()["detail"] == "No such tracking link"
+
+
+@pytest.mark.parametrize("path", sorted(OPEN311_KEYED))
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_open311_requests_refuse_a_caller_without_a_key_in_the_specs_format(method, path):
+    app = importlib.import_module("intake.app").app
+    if method.lower() not in app.openapi()["paths"][path]:
+        return
+    url = path.replace("{format}", "json").replace("{service_request_id}", str(uuid.uuid4()))
+    response = TestClient(app).request(method, url, params={"jurisdiction_id": "brandweer"},
+                                       headers={"Authorization": f"Bearer {_auditor_token()}"})  # a person: no key
+    assert response.status_code == 403, f"{method} {path} answered {response.status_code}"
+    assert response.json()[0]["code"] == 403 and "api_key" in response.json()[0]["description"]
+
+
+def test_open311_services_are_public_and_declared_so():
+    from complaints.model.tenants import load_tenants
+
+    app = importlib.import_module("intake.app").app
+    document = app.openapi()["paths"]
+    assert all(document[path]["get"]["security"] == [] for path in OPEN311_PUBLIC)
+    assert all(operation["security"] for path in OPEN311_KEYED for operation in document[path].values())
+    app.state.tenants = getattr(app.state, "tenants", None) or load_tenants()
+    response = TestClient(app).get("/open311/v2/services.json", params={"jurisdiction_id": "brandweer"})
+    assert response.status_code == 200 and response.json()
 
 
 def test_the_walk_covers_the_routes_that_exist():

@@ -60,16 +60,27 @@ def config(service: str, auth: dict[str, dict[str, str]], case_id: str, report: 
         "[reports.json]", f"path = {_toml(str(report))}",
         "[dictionaries.cases]", f"values = [{_toml(case_id)}]",
         "[dictionaries.reports]", f"values = {_toml(REPORTS)}",
+        "[dictionaries.jurisdictions]", 'values = ["brandweer"]',
+        "[dictionaries.formats]", 'values = ["json", "xml"]',
         "[parameters]",
         '"path.tenant" = "brandweer"',
         '"path.case_id" = { dictionary = "cases", probability = 0.7 }',
         '"path.report" = { dictionary = "reports", probability = 0.7 }',
+        # Open311: the fire zone's requests, and its services in the spec's two formats, often.
+        '"query.jurisdiction_id" = { dictionary = "jurisdictions", probability = 0.7 }',
+        '"path.format" = { dictionary = "formats", probability = 0.9 }',
+        '"path.service_request_id" = { dictionary = "cases", probability = 0.7 }',
     ]
     # A key takes precedence over the bearer token. (`include-name` is the operation's label: two
     # include-* keys would be OR-ed, not AND-ed.)
     for operation, role in SYSTEM_OPERATIONS.get(service, {}).items():
         lines += ["[[operations]]", f"include-name = {_toml(operation)}",
                   f"headers = {{ X-API-Key = {_toml(auth[role]['X-API-Key'])} }}"]
+    if service == "intake":
+        # Open311's requests take the city system's key as the spec sends it, `api_key` (not as headers per
+        # operation: schemathesis keeps the first operation's headers in its session for every later one, and
+        # the Open311 operations come first).
+        lines += ["[auth.openapi.Open311ApiKey]", f"api_key = {_toml(auth['intake']['X-API-Key'])}"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,5 @@
-"""Intake's wiring: the store, and its one worker, retention (events start here; it follows the store only
-to know each complainant's cases and when they closed)."""
+"""Intake's wiring: the store, and its workers: retention (events start here; it follows the store only to
+know each complainant's cases and when they closed) and the index of the cases each calling system sent."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from complaints.application.audit import Audit
 from complaints.application.clock import Clock
 from complaints.model.tenants import load_tenants
 from complaints.settings import Settings
-from complaints.web.app import Wiring
+from complaints.web.app import Together, Wiring
+from intake import sent
 from intake.retention import TOPICS, ComplainantIndex, Retention
 
 
@@ -31,5 +32,11 @@ async def wire(settings: Settings, clock: Clock) -> Wiring:
     audit = Audit(store, clock, timedelta(seconds=settings.read_log_window_seconds))
     retention = Retention(follower, index, audit, load_tenants(settings.tenants_dir),
                           settings.retention_check_seconds, clock)
-    return Wiring(store=store, worker=retention, worker_needed_for_ready=False,
-                  resources={"retention": retention, "complainants": follower}, close=engine.dispose)
+    # Which cases each calling system sent, for Open311's lists of a system's own requests.
+    requests = sent.SentRequests(engine)
+    requests_follower = Follower(name=requests.name, settings=settings, store=store, topics=sent.TOPICS,
+                                 apply=requests.apply, skip=requests.skip, load_position=requests.position,
+                                 redrive=requests.redrive, skipped=SkippedEvents(engine), listen=False)
+    return Wiring(store=store, worker=Together(retention, requests_follower), worker_needed_for_ready=False,
+                  resources={"retention": retention, "complainants": follower, "sent_requests": requests,
+                             "sent_requests_follower": requests_follower}, close=engine.dispose)

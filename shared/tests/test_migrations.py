@@ -12,6 +12,7 @@ async def test_migrating_an_empty_database_gives_the_declared_schema_and_can_run
     import reporting.projection  # noqa: F401 - registers the case summaries
     import complaints.adapters.skipped  # noqa: F401 - registers the record of skipped events
     import intake.retention  # noqa: F401 - registers intake's complainant index
+    import intake.sent  # noqa: F401 - registers intake's index of the cases each system sent
     import complaints.adapters.deliveries  # noqa: F401 - registers the webhook deliveries
 
     engine = create_engine(settings)

@@ -34,9 +34,11 @@ SCHEMA_VERSION = {"alembic_version": READ}
 
 PRIVILEGES: dict[str, dict[str, str]] = {
     # Records complaints, imports, audit reads and erasures; issues and revokes API keys (all in the store);
-    # links contacts to pseudonyms and deletes both on erasure; keeps its complainant index for retention.
+    # links contacts to pseudonyms and deletes both on erasure; keeps its complainant index for retention and
+    # its index of the cases each calling system sent (Open311's lists).
     "intake": {**STORE_WRITER, SNAPSHOTS: "SELECT, INSERT", KEYS: "SELECT, INSERT, DELETE",
                CONTACTS: "SELECT, INSERT, DELETE", "complainant_cases": KEEP, "projection_tracking": KEEP,
+               "sent_requests": KEEP,
                "skipped_events": KEEP, **SCHEMA_VERSION},
     # Publishes the store's events; its position is a tracking record.
     "relay": {EVENTS: READ, TRACKING: KEEP},

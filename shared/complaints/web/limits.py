@@ -126,6 +126,15 @@ UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 TRACKING_PATHS = ("/track/", "/v1/track/")
 
 
+def _query_key(scope: dict[str, Any]) -> bytes | None:
+    """Open311's way to send a key, `api_key` in the query: counted as that credential, not as an address."""
+    query = scope.get("query_string", b"")
+    if b"api_key=" not in query:
+        return None
+    key = dict(parse_qsl(query.decode("latin-1"))).get("api_key")
+    return key.encode("latin-1") if key else None
+
+
 class RateLimit:
     """At most `per_credential` requests per API key or bearer token (counted by a hash of it),
     `per_address` per client address for requests without credentials, and `per_tracking_address` per
@@ -143,7 +152,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        secret = headers.get(b"x-api-key") or headers.get(b"authorization")
+        secret = headers.get(b"x-api-key") or headers.get(b"authorization") or _query_key(scope)
         address = str((scope.get("client") or ("unknown",))[0])
         if scope["path"].startswith(TRACKING_PATHS):
             secret, limit, who = None, self.per_tracking_address, "tracking:" + address

@@ -18,6 +18,9 @@ PROBLEM = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDocument
 # What any operation that takes credentials may answer, besides what its route documents.
 REFUSALS = {"401": "No, unknown, revoked or expired credentials", "403": "These credentials do not allow this",
             "422": "Invalid fields, each named"}
+# Paths that answer errors in a standard's own format, not as problem documents: Open311 GeoReport v2
+# (`[{"code": 400, "description": ...}]`, intake/open311.py) documents its own.
+OWN_ERROR_FORMAT = ("/open311/",)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -44,7 +47,11 @@ def problem_responses(document: dict[str, Any]) -> dict[str, Any]:
         schemas.pop(unused, None)
     problem = ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}), ProblemDocument=problem)
-    for operations in document["paths"].values():
+    for path, operations in document["paths"].items():
+        if path.startswith(OWN_ERROR_FORMAT):
+            for operation in operations.values():  # FastAPI's 422 is never sent there: nothing is validated
+                operation["responses"].pop("422", None)
+            continue
         for operation in operations.values():
             responses = operation["responses"]
             for code, text in REFUSALS.items():
