@@ -25,9 +25,14 @@ os.environ["RATE_LIMIT"] = "100000/second"
 os.environ["RATE_LIMIT_WITHOUT_CREDENTIALS"] = "100000/second"
 
 from complaints.settings import Settings  # noqa: E402 - after the environment it reads
-from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres
+from launcher.infra import Broker, Postgres, free_port, start_broker, start_postgres, use_ports
 from launcher.stack import GATEWAY, SERVICES, Stack
 from tests.mail import Inbox, start_inbox
+
+# Each test worker (pytest-xdist: gw0, gw1, ...) its own 4,000 ports below the kernel's range for outgoing
+# connections (32768 and up), handed out by launcher.infra.free_port: two workers never take the same port.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+use_ports(12000 + 4000 * _worker, 15999 + 4000 * _worker)
 
 # A real SMTP server (aiosmtpd) for the session: every process a test starts sends the complainants' mail there.
 # A mail the server cannot take is tried again after 0.1 s, then 0.2 s, not a minute.

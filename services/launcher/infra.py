@@ -16,17 +16,42 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PG_PACKAGE_HINT = "PostgreSQL's server binaries (initdb, pg_ctl) are missing: install the Debian package `postgresql` (apt-get install postgresql)."
+PG_PACKAGE_HINT = ("PostgreSQL's server binaries (initdb, pg_ctl) are missing: install the Debian package "
+                   "`postgresql` (apt-get install postgresql).")
+
+
+# Several test workers on one machine each take ports of their own: the kernel's "any free port" (bind to 0)
+# can give two of them the same port between one asking and its server binding, and then a worker's requests
+# reach the other's process. `use_ports` gives this process a range (the tests' conftest: one per worker,
+# below the kernel's range for outgoing connections); each port is then handed out once, in turn.
+_next_port: Iterator[int] | None = None
+
+
+def use_ports(first: int, last: int) -> None:
+    global _next_port
+    _next_port = iter(range(first, last + 1))
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on now (from the range of `use_ports` when given; else any the kernel
+    offers)."""
+    if _next_port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    for port in _next_port:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("every port of this process's range (use_ports) has been handed out")
 
 
 def listening(host: str, port: int) -> bool:
