@@ -213,7 +213,8 @@ def stack_env(settings: Settings) -> dict[str, str]:
 
 
 def running_stack(settings: Settings, name: str, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    running = Stack({**stack_env(settings), **(extra_env or {})}, log_dir=Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / name)
+    log_dir = Path(os.environ.get("TEST_LOG_DIR", ".data/test-logs")) / name
+    running = Stack({**stack_env(settings), **(extra_env or {})}, log_dir=log_dir)
     try:
         running.start()
         yield running
