@@ -59,7 +59,10 @@ class Dispatcher:
     async def run(self) -> None:
         try:
             while True:
-                await self.look()
+                try:
+                    await self.look()
+                except Exception:  # noqa: BLE001 - the database away, say: look again next round, never stop
+                    log.exception("looking for subscriptions failed")
                 await asyncio.sleep(self.settings.catch_up_interval_seconds)
         finally:
             for task in self.workers.values():
