@@ -278,3 +278,20 @@ def test_a_contact_link_left_to_an_erased_pseudonym_never_brings_it_back(store):
     again = personal.seal("brandweer", {"name": "Hilde", "email": "hilde@example.be"})
     assert again["subject"] != first["subject"] and personal.open(again)["name"] == "Hilde"
     assert personal.open(first) == {"erased": True}
+
+
+def test_two_retention_rounds_that_meet_erase_each_pseudonym_once(settings, store):
+    """Two intakes (or a round begun by hand beside the loop) find the same pseudonyms due: the second records
+    only those the first left, and nothing when it left none."""
+    from datetime import timedelta
+
+    from complaints.application.audit import Audit
+
+    tenant = load_tenants(settings.tenants_dir)["brandweer"]
+    audit = Audit(store, FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)), timedelta(minutes=5))
+    first = audit.erase_expired(tenant, {"p-1": ["c-1"], "p-2": ["c-2", "c-3"]})
+    again = audit.erase_expired(tenant, {"p-1": ["c-1"], "p-2": ["c-2", "c-3"]})
+    later = audit.erase_expired(tenant, {"p-2": ["c-2", "c-3"], "p-3": ["c-4"]})
+    assert first["subjects"] == ["p-1", "p-2"] and again["subjects"] == [] and later["subjects"] == ["p-3"]
+    records = [e for e in store.events.get(Erasures.id_for("brandweer")) if type(e).__name__ == "ComplainantErased"]
+    assert [(e.subjects, e.case_ids) for e in records] == [(["p-1", "p-2"], ["c-1", "c-2", "c-3"]), (["p-3"], ["c-4"])]

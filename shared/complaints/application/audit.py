@@ -142,14 +142,19 @@ class Audit:
         been closed longer than the tenant keeps personal data (`due`: pseudonym -> its cases), in one record
         with the reason `retention`."""
         return self._erase(tenant, set(due), sorted(c for cases in due.values() for c in cases), RETENTION,
-                           SYSTEM_RETENTION)
+                           SYSTEM_RETENTION, cases_of=due)
 
     def _erase(self, tenant: Tenant, subjects: set[str], case_ids: list[str], reason: str,
-               actor: str) -> dict[str, Any]:
+               actor: str, cases_of: dict[str, list[str]] | None = None) -> dict[str, Any]:
         # The record first, then the keys: if the deletion breaks off, intake's complainant index deletes
         # them when it follows the record (deleting twice changes nothing).
         for attempt in range(5):
             record = self.store.find(Erasures.id_for(tenant.id)) or Erasures(tenant=tenant.id)
+            if cases_of is not None:  # retention: a round that met another (two intakes) erases what is left
+                subjects = set(cases_of) - record.subjects_erased
+                case_ids = sorted(c for subject in subjects for c in cases_of[subject])
+                if not subjects:
+                    return {"subject": None, "subjects": [], "case_ids": [], "erased": False}
             record.erased(tenant=tenant.id, subjects=sorted(subjects), case_ids=case_ids, reason=reason,
                           actor=actor, occurred_at=self.clock.now())
             try:

@@ -28,6 +28,7 @@ class Erasures(Aggregate):
     @event("Started")
     def __init__(self, tenant: str) -> None:
         self.tenant = tenant
+        self.subjects_erased: set[str] = set()  # so that retention, run twice at once, erases nobody twice
 
     class ComplainantErased(Aggregate.Event):
         """Version 2 names the tenant (so it can travel on the broker), every pseudonym erased (one person may
@@ -50,4 +51,4 @@ class Erasures(Aggregate):
     @event(ComplainantErased)
     def erased(self, tenant: str, subjects: list[str], case_ids: list[str], reason: str, actor: str,
                occurred_at: datetime) -> None:
-        pass
+        self.subjects_erased.update(subjects)
