@@ -116,7 +116,7 @@ def test_make_run_restarts_each_killed_process_and_a_complaint_posted_meanwhile_
 class StandIns(Stack):
     """A stack whose processes are small Python scripts: `script` is the code each runs."""
 
-    script = "import time; time.sleep(60)"
+    script = "import time; print('ready', flush=True); time.sleep(60)"
 
     def _spawn(self, name: str) -> subprocess.Popen[bytes]:
         with open(self.log_dir / f"{name}.log", "ab") as log:
@@ -125,9 +125,16 @@ class StandIns(Stack):
         return self.processes[name]
 
     def _wait_healthy(self, name: str, timeout: float, cancel: threading.Event | None = None) -> None:
-        time.sleep(0.2)  # a stand-in is "healthy" when it is still running shortly after its start
-        if self.processes[name].poll() is not None:
-            raise RuntimeError(f"{name} exited")
+        # A stand-in is healthy once it says `ready`, and failed if it exits first: never a matter of timing,
+        # which a loaded machine (a slow interpreter start) would decide the other way.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise RuntimeError(f"{name} exited")
+            if "ready" in (self.log_dir / f"{name}.log").read_text():
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"{name} not ready after {timeout}s")
 
 
 def test_one_that_keeps_failing_is_reported_with_its_log_and_tried_on_at_the_maximum_backoff(tmp_path: Path):
