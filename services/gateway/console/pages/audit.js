@@ -18,6 +18,9 @@ async function renderAudit(main, params, context) {
 
 /** Which case: by its number, or one of the latest received. */
 async function renderFinder(main, tenantId, { signal, query }) {
+  const latest = await api(`/v1/tenants/${encodeURIComponent(tenantId)}/cases`,
+                           { query: { sort: "received_at", order: "desc", limit: 20 }, signal });
+  signal.throwIfAborted();
   main.append(el("h1", {}, t("audit.title")));
   const input = el("input", { id: "audit-case-number", name: "case_number", required: true,
                               value: query.get("case_number") || "", autocomplete: "off" });
@@ -40,8 +43,6 @@ async function renderFinder(main, tenantId, { signal, query }) {
       result.append(problemBox(problem));
     }
   });
-  const latest = await api(`/v1/tenants/${encodeURIComponent(tenantId)}/cases`,
-                           { query: { sort: "received_at", order: "desc", limit: 20 }, signal });
   main.append(el("h2", { id: "audit-latest" }, t("audit.latest")));
   main.append(el("ul", { class: "case-list", "aria-labelledby": "audit-latest" },
     latest.body.items.map((c) => el("li", {},
@@ -55,6 +56,7 @@ async function renderRecord(main, tenantId, caseId, { signal, query }) {
   const [current, history, verification] = await Promise.all([
     api(base, { signal, headers }), api(`${base}/history`, { signal, headers }),
     api(`${base}/verify`, { signal, headers })]);
+  signal.throwIfAborted();  // another page took the screen meanwhile: this one adds nothing to it
   const number = current.body.case_number;
   main.append(el("h1", {}, t("audit.case_title", { number })));
   main.append(el("p", {}, el("a", { href: `#/audit/${encodeURIComponent(tenantId)}` }, t("audit.back"))));
@@ -92,8 +94,10 @@ function exportBlock(base, number) {
 
 /** The state as the store knew it at a moment the auditor picks (local time), rebuilt from the events. */
 function asOfBlock(base, tenantId, caseId, asOf, events) {
+  // By default the moment the last event was recorded, to the next whole second (the field has no finer step).
+  const last = Math.ceil(new Date(events.at(-1)?.recorded_at || Date.now()).getTime() / 1000) * 1000;
   const input = el("input", { id: "audit-as-of", name: "as_of", type: "datetime-local", step: 1, required: true,
-                              value: asOf ? localInput(new Date(asOf)) : localInput(new Date(events.at(-1)?.recorded_at || Date.now())) });
+                              value: localInput(asOf ? new Date(asOf) : new Date(last)) });
   const out = el("div", { "aria-live": "polite" });
   const show = async () => {
     out.replaceChildren();

@@ -26,9 +26,6 @@ async function renderReports(main, params, { signal }) {
   const base = `/v1/tenants/${encodeURIComponent(tenantId)}`;
   const [configuration] = await Promise.all([api(base, { signal, headers }), loadChart()]);
   const config = configuration.body;
-  main.append(el("h1", {}, t("reports.title", { name: config.name, year })));
-  main.append(yearForm(tenantId, year));
-
   const published = config.tables || [];
   const shown = [...published.map((p) => ({ id: p.id, title: p.title, report: p.report })),
     ...STANDARD.filter((r) => !published.some((p) => p.report === r))
@@ -36,6 +33,10 @@ async function renderReports(main, params, { signal }) {
   const tables = await Promise.all(shown.map((table) =>
     api(`${base}/reports/${encodeURIComponent(table.id)}`, { query: { year }, signal, headers })
       .then((answer) => ({ ...table, body: answer.body }))));
+  signal.throwIfAborted();  // another page took the screen meanwhile: this one adds nothing to it
+  main.append(el("h1", {}, t("reports.title", { name: config.name, year })));
+  main.append(yearForm(tenantId, year));
+
   if (tables.length) main.append(el("p", { class: "counted-by" }, tables[0].body.counted_by));
   const columns = columnWords(config);
   for (const table of tables) main.append(tableSection(table, columns, { base, year }));
