@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from launcher.demo import load_demo
 from launcher.stack import GATEWAY
-from tests.browser.conftest import Console, log_in, look
+from tests.browser.conftest import VIEWPORT, Console, log_in, look
 from tests.helpers import wait_until
 
 REPORT = "/#/reports/brandweer/2023"
@@ -62,6 +62,10 @@ def test_the_fire_zones_manager_sees_the_2023_report_as_tables_with_charts_and_d
         assert page.locator(f"#{canvas.get_attribute('aria-details')}").evaluate("t => t.tagName") == "TABLE"
         assert canvas.evaluate("c => Boolean(window.Chart.getChart(c))")
     look(page, "report-brandweer-2023")
+    page.set_viewport_size({"width": 683, "height": 384})  # a laptop's screen at 200% zoom
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing sticks out
+    look(page, "report-brandweer-2023-zoom-200")
+    page.set_viewport_size(VIEWPORT)
 
     with page.expect_download() as downloaded:
         qualifications.get_by_role("button", name="XLSX").click()

@@ -77,7 +77,7 @@ function tableSection({ id, title, report, body }, columnWord, { base, year }) {
   const headingId = `heading-${slug(id)}`;
   const shown = body.columns.filter((c) => !(c === body.columns[0] && body.columns.includes("label")));
   const table = el("table", { id: tableId, class: "report" },
-    el("caption", {}, title),
+    el("caption", { class: "visually-hidden" }, title),  // the section's heading shows it
     el("thead", {}, el("tr", {}, shown.map((c) => el("th", { scope: "col", class: numeric(body, c) ? "number" : null },
                                                        columnWord(c))))),
     el("tbody", {}, body.rows.map((row) => el("tr", { class: isTotal(row, body) ? "total" : null },
@@ -89,7 +89,8 @@ function tableSection({ id, title, report, body }, columnWord, { base, year }) {
     el("figcaption", {}, t("reports.chart_caption")));
   const section = el("section", { class: "report-table", "aria-labelledby": headingId },
     el("h2", { id: headingId }, title),
-    el("div", { class: "report-body" }, el("div", { class: "table-wrap", tabindex: 0, role: "region",
+    // A table of many columns takes the width, its chart under it.
+    el("div", { class: shown.length > 5 ? "report-body wide" : "report-body" }, el("div", { class: "table-wrap", tabindex: 0, role: "region",
                                                     "aria-labelledby": headingId }, table), figure),
     downloads(`${base}/reports/${encodeURIComponent(id)}`, year, title),
     body.notes.length ? el("ul", { class: "notes" }, body.notes.map((n) => el("li", {}, n))) : null);
