@@ -61,6 +61,7 @@ def test_the_fire_zones_manager_sees_the_2023_report_as_tables_with_charts_and_d
         canvas = charts.nth(i)
         assert page.locator(f"#{canvas.get_attribute('aria-details')}").evaluate("t => t.tagName") == "TABLE"
         assert canvas.evaluate("c => Boolean(window.Chart.getChart(c))")
+    expect(page.locator(".problem")).to_have_count(0)  # nothing went wrong on the way (the home's redirect)
     look(page, "report-brandweer-2023")
     page.set_viewport_size({"width": 683, "height": 384})  # a laptop's screen at 200% zoom
     # Nothing sticks out, once the charts have followed the new width (Chart.js resizes on its next frame).
@@ -129,3 +130,19 @@ def test_the_auditor_sees_a_cases_history_its_state_at_a_moment_and_a_valid_chai
         page.get_by_role("button", name="Export downloaden (JSON)").click()
     export = json.loads(Path(downloaded.value.path()).read_text())
     assert export["verification"]["valid"] is True and len(export["events"]) == history.count()
+
+
+def test_every_tenants_report_draws_a_chart_beside_each_of_its_tables(bza: Console, page: Page) -> None:
+    """Each tenant's own tables (the city's relative to its contacts, the care company's per entity and month,
+    the police zone's keyword tables, ...), even for a year without cases."""
+    for tenant in ("stad", "politiezone", "onderwijs", "zorgbedrijf", "woonhaven"):
+        log_in(page, bza, tenant, "manager")
+        page.goto(f"{bza.url}/#/reports/{tenant}/2023")
+        sections = page.locator("section.report-table")
+        expect(sections.first).to_be_visible()
+        expect(page.locator("canvas[role=img]")).to_have_count(sections.count())
+        assert page.evaluate("[...document.querySelectorAll('canvas')].every(c => window.Chart.getChart(c))")
+        expect(page.locator(".problem")).to_have_count(0)
+        if tenant == "stad":
+            look(page, "report-stad-2023")
+        page.get_by_role("button", name="Afmelden").click()

@@ -25,6 +25,7 @@ async function renderReports(main, params, { signal }) {
   const headers = { "Accept-Language": language() };
   const base = `/v1/tenants/${encodeURIComponent(tenantId)}`;
   const [configuration] = await Promise.all([api(base, { signal, headers }), loadChart()]);
+  signal.throwIfAborted();  // left meanwhile (a body cut short by the abort reads as none)
   const config = configuration.body;
   const published = config.tables || [];
   const shown = [...published.map((p) => ({ id: p.id, title: p.title, report: p.report })),
