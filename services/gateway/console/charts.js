@@ -63,8 +63,15 @@ export function chartFor(canvas, report, body, columnWord, cell) {
         dataset(name(r), months.map((m) => r[m]), i)) }, options: options({ stacked: true, legend: true }) };
       break;
     }
+    case "relative-to-contacts":
+      config = bar(["relative_pct"], { horizontal: true });
+      break;
     default:
       config = bar([count], { horizontal: rows.length > 6 });
+  }
+  if (config.options.indexAxis === "y") {
+    // A bar per row, each tall enough for its label: the city's 37 teams need more than the usual box.
+    canvas.parentElement.style.height = `${Math.max(20, 1.75 * config.data.labels.length + 4)}rem`;
   }
   config.options.plugins = { ...config.options.plugins, title: { display: false } };
   // The canvas is an image for assistive technology (role="img" and its label): the table is its text.
