@@ -20,7 +20,7 @@ def test_the_gateway_serves_the_console_and_its_login_picker(console: Console, p
     expect(page.get_by_role("navigation").get_by_role("link", name="Wachtrij")).to_be_visible()
     expect(page.get_by_role("navigation").get_by_role("link", name="Audit")).to_have_count(0)
     page.get_by_label("Taal").select_option("en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team queue")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")

@@ -1,0 +1,50 @@
+"""The handlers' console in a real browser: a care-company case worked from the queue to the answer (with the
+local manager's and the director's approvals), and a command on a case someone else changed meanwhile."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Console, log_in, look
+from tests.browser.flows import TENANT, a_complaint_comes_in, work_a_case_to_the_answer
+
+
+def test_a_handler_works_a_care_company_case_from_the_queue_to_the_answer(console: Console, page: Page) -> None:
+    case = work_a_case_to_the_answer(page, console)
+    answered = httpx.get(f"{console.url}/v1/tenants/{TENANT}/complaints/{case.id}",
+                         headers=console.bearer(TENANT, "manager")).json()
+    assert answered["status"] == "answered"
+    assert [a["step"] for a in answered["approvals"]] == ["realiteitscheck-lokale-manager",
+                                                          "goedkeuring-directeur-klantbeleving"]
+    page.goto(f"{console.url}/#/search?status=answered")
+    expect(page.get_by_role("link", name=case.number)).to_be_visible()
+    look(page, "search-answered")
+
+
+def test_a_change_by_someone_else_appears_live_and_a_stale_command_shows_the_problem(console: Console,
+                                                                                     page: Page) -> None:
+    case = a_complaint_comes_in(console)
+    log_in(page, console, TENANT, "handler")
+    page.goto(f"{console.url}/#/cases/{TENANT}/{case.id}")
+    page.locator("button[data-action='notes']").click()
+    page.locator("form#action-notes [name='text']").fill("Mijn notitie")
+    # Meanwhile a colleague adds a note: the page says so at once, and keeps the form being typed in.
+    current = httpx.get(f"{console.url}/v1/tenants/{TENANT}/complaints/{case.id}",
+                        headers=console.bearer(TENANT, "manager"))
+    added = httpx.post(f"{console.url}/v1/tenants/{TENANT}/complaints/{case.id}/notes", json={"text": "Collega"},
+                       headers={**console.bearer(TENANT, "manager"), "If-Match": current.headers["ETag"]})
+    assert added.status_code == 200, added.text
+    expect(page.locator(".messages .notice")).to_contain_text("gewijzigd")
+    expect(page.locator("form#action-notes [name='text']")).to_have_value("Mijn notitie")
+    look(page, "case-changed-elsewhere")
+    # Sent on the old version: the 412's own words, then the case as it is now (the colleague's note).
+    page.locator("form#action-notes button[type='submit']").click()
+    problem = page.get_by_role("alert")
+    expect(problem).to_be_visible()
+    stale = httpx.post(f"{console.url}/v1/tenants/{TENANT}/complaints/{case.id}/notes", json={"text": "x"},
+                       headers={**console.bearer(TENANT, "manager"), "If-Match": current.headers["ETag"]})
+    assert stale.status_code in (409, 412)
+    expect(problem).to_contain_text(stale.json()["title"])
+    expect(page.locator("#case")).to_contain_text("Collega")
+    look(page, "case-stale-command")
