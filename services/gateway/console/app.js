@@ -152,7 +152,31 @@ export function start() {
     go("#/login");
   });
   window.addEventListener("hashchange", render);
-  setLanguage(language()).then(render);
+  setLanguage(language()).then(completeLogin).then(render);
+}
+
+/** Back from the OpenID Connect provider: the login completed before the first page (see oidc.js). */
+async function completeLogin() {
+  const query = new URLSearchParams(location.search);
+  if (!query.has("state")) return;
+  try {
+    const oidc = await import("./oidc.js");
+    if (await oidc.completeLogin()) {
+      const after = sessionStorage.getItem("console.after-login");
+      sessionStorage.removeItem("console.after-login");
+      history.replaceState(null, "", after || home());  // no hashchange: the first render follows
+    }
+  } catch (error) {
+    console.error(error);
+    history.replaceState(null, "", `${location.pathname}#/login`);
+    loginProblem = error;
+  }
+}
+
+let loginProblem = null;
+/** Why the last login at the provider failed (the login page shows it), or null. */
+export function loginFailure() {
+  return loginProblem;
 }
 
 document.addEventListener("DOMContentLoaded", start);
