@@ -22,6 +22,11 @@ def test_the_gateway_serves_the_console_and_its_login_picker(console: Console, p
     expect(page).to_have_url(f"{console.url}/#/queue")
     expect(page.get_by_role("navigation").get_by_role("link", name="Wachtrij")).to_be_visible()
     expect(page.get_by_role("navigation").get_by_role("link", name="Audit")).to_have_count(0)
+    # Readable at 200% zoom: half a laptop's screen in CSS pixels, and nothing wider than it.
+    page.set_viewport_size({"width": 683, "height": 384})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    look(page, "queue-at-200-percent")
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.get_by_label("Taal").select_option("en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Team queue")
     expect(page.locator("html")).to_have_attribute("lang", "en")
