@@ -50,6 +50,15 @@ class Console:
     def bearer(self, tenant: str, role: str, n: int = 0) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.person(tenant, role, n)['token']}"}
 
+    def api_key(self, tenant: str, role: str = "intake") -> dict[str, str]:
+        """A calling system's key (the complaints come in through the API, as from a portal)."""
+        store = Complaints(self.stack.settings)
+        try:
+            return {"X-API-Key": Credentials(store, self.stack.settings).issue_key(name=f"browser-{role}",
+                                                                                    tenant=tenant, role=role)}
+        finally:
+            store.close()
+
 
 @pytest.fixture(scope="module")
 def console(module_stack: Stack) -> Console:
@@ -107,6 +116,7 @@ def look(page: Page, name: str) -> None:
     """A page as a person sees it: checked by axe-core (no serious or critical violation) and kept as a
     screenshot `<name>.png`. Wait for what the page shows before calling this."""
     page.wait_for_function("!document.querySelector('main[aria-busy]')")
+    expect(page.locator("main h1")).to_have_count(1)  # one page at a time (a page left while loading is gone)
     page.screenshot(path=str(page.artifacts / f"{safe(name)}.png"), full_page=True)  # type: ignore[attr-defined]
     results = _axe.run(page)
     blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING]

@@ -1,6 +1,8 @@
 // The public API through the gateway (same origin), with the person's token in `Authorization: Bearer`.
 // Errors are problem documents (RFC 9457); commands go with If-Match (the case's ETag).
 
+import { language } from "./i18n.js";
+
 const SESSION = "console.session";
 
 /** The person logged in: {token, sub, tenants, roles, team, via ("dev" | "oidc")}, or null. */
@@ -57,11 +59,15 @@ export async function api(path, { method = "GET", body, etag, query, token, sign
     for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(name, one);
   }
   const bearer = token || (session() && session().token);
-  const sent = { Accept: accept || "application/json, application/problem+json", ...headers };
+  // Labels (states, actions, codes) come in the console's language.
+  const sent = { Accept: accept || "application/json, application/problem+json", "Accept-Language": language(),
+                 ...headers };
   if (bearer) sent.Authorization = `Bearer ${bearer}`;
   if (etag) sent["If-Match"] = etag;
   if (body !== undefined) sent["Content-Type"] = "application/json";
-  const response = await fetch(url, { method, headers: sent, signal,
+  // Never the browser's HTTP cache: a case's view differs per person (its allowed actions), and a revalidation
+  // answered 304 (the same version) would show one person's cached view to the next one in this tab.
+  const response = await fetch(url, { method, headers: sent, signal, cache: "no-store",
                                       body: body === undefined ? undefined : JSON.stringify(body) });
   const type = response.headers.get("Content-Type") || "";
   const parsed = type.includes("json") ? await response.json().catch(() => null)
@@ -90,13 +96,15 @@ export function isConflict(problem) {
  * The tenant's live stream of case changes (server-sent events), read with fetch: EventSource cannot send a
  * bearer header. Calls onEvent({event, id, data}) for each; reconnects with Last-Event-ID until `signal` aborts.
  */
-export async function streamEvents(tenantId, onEvent, signal) {
+export async function streamEvents(tenantId, onEvent, signal, query = {}) {
   let lastId = null;
+  const url = new URL(`/v1/tenants/${encodeURIComponent(tenantId)}/events`, location.origin);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   while (!signal.aborted) {
     try {
       const headers = { Accept: "text/event-stream", Authorization: `Bearer ${session().token}` };
       if (lastId) headers["Last-Event-ID"] = lastId;
-      const response = await fetch(`/v1/tenants/${encodeURIComponent(tenantId)}/events`, { headers, signal });
+      const response = await fetch(url, { headers, signal });
       if (!response.ok) return;  // refused (no right to it): nothing live, the page still works
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -142,4 +150,22 @@ let contract = null;
 export async function openapi() {
   if (!contract) contract = (await api("/openapi.json")).body;
   return contract;
+}
+
+const configurations = new Map();
+/** A tenant's public configuration (codes and labels in the console's language), read once per language. */
+export async function tenantConfiguration(tenantId) {
+  const key = `${tenantId}:${language()}`;
+  if (!configurations.has(key)) {
+    configurations.set(key, api(`/v1/tenants/${encodeURIComponent(tenantId)}`).then((r) => r.body)
+      .catch((error) => { configurations.delete(key); throw error; }));
+  }
+  return configurations.get(key);
+}
+
+/** The label of a code in a tenant's vocabulary ("categories", "teams"...), else the code itself. */
+export function labelOf(configuration, vocabulary, code) {
+  if (code === null || code === undefined) return "";
+  const found = (configuration[vocabulary] || []).find((c) => c.code === code);
+  return found ? found.label : code;
 }

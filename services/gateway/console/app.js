@@ -11,8 +11,7 @@ const routes = [];  // {prefix, render, nav}
  * `anonymous: true` pages need no session (the login).
  */
 export function register(prefix, render, { nav = null, anonymous = false } = {}) {
-  routes.push({ prefix, render, nav, anonymous });
-  routes.sort((a, b) => b.prefix.length - a.prefix.length);  // the longest prefix wins
+  routes.push({ prefix, render, nav, anonymous });  // in order: the menu's order
 }
 
 /** Goes to a route (a hash such as "#/queue"); the same hash renders again. */
@@ -33,7 +32,8 @@ function visible(nav) {
 }
 
 function match(hash) {
-  for (const route of routes) {
+  const longestFirst = [...routes].sort((a, b) => b.prefix.length - a.prefix.length);
+  for (const route of longestFirst) {
     if (hash === route.prefix || hash.startsWith(route.prefix + "/")) {
       const rest = hash.slice(route.prefix.length).split("/").filter(Boolean).map(decodeURIComponent);
       return { route, params: rest };
@@ -64,21 +64,26 @@ async function render() {
     location.replace("#/login");
     return;
   }
-  main.replaceChildren();
+  // Each render has a container of its own: a page left while it still loads goes on filling a container that
+  // is no longer in the document, never the next page's.
+  const signal = rendering.signal;
+  const container = el("div", { class: "page" });
+  main.replaceChildren(container);
   main.setAttribute("aria-busy", "true");
   try {
-    await found.route.render(main, found.params, { signal: rendering.signal, query: queryOf(hash) });
+    await found.route.render(container, found.params, { signal, query: queryOf(hash) });
   } catch (error) {
     if (error.name !== "AbortError") {
       console.error(error);
-      main.append(problemBox(error));
+      container.append(problemBox(error));
     }
   } finally {
-    main.removeAttribute("aria-busy");
+    if (!signal.aborted) main.removeAttribute("aria-busy");
   }
-  translatePage(main);
+  if (signal.aborted) return;
+  translatePage(container);
   // The new page's heading gets the focus, so a keyboard and a screen reader start at the top of it.
-  const heading = main.querySelector("h1");
+  const heading = container.querySelector("h1");
   if (heading) {
     heading.tabIndex = -1;
     heading.focus({ preventScroll: false });
@@ -115,7 +120,7 @@ export function el(tag, attributes = {}, ...children) {
     else if (value === true) node.setAttribute(name, "");
     else node.setAttribute(name, value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : String(child));
   }
@@ -147,7 +152,31 @@ export function start() {
     go("#/login");
   });
   window.addEventListener("hashchange", render);
-  setLanguage(language()).then(render);
+  setLanguage(language()).then(completeLogin).then(render);
+}
+
+/** Back from the OpenID Connect provider: the login completed before the first page (see oidc.js). */
+async function completeLogin() {
+  const query = new URLSearchParams(location.search);
+  if (!query.has("state")) return;
+  try {
+    const oidc = await import("./oidc.js");
+    if (await oidc.completeLogin()) {
+      const after = sessionStorage.getItem("console.after-login");
+      sessionStorage.removeItem("console.after-login");
+      history.replaceState(null, "", after || home());  // no hashchange: the first render follows
+    }
+  } catch (error) {
+    console.error(error);
+    history.replaceState(null, "", `${location.pathname}#/login`);
+    loginProblem = error;
+  }
+}
+
+let loginProblem = null;
+/** Why the last login at the provider failed (the login page shows it), or null. */
+export function loginFailure() {
+  return loginProblem;
 }
 
 document.addEventListener("DOMContentLoaded", start);

@@ -1,6 +1,6 @@
 // The login: in development, a picker of the demo people (/console/dev-people.json, which the gateway answers
 // only there); elsewhere the organisation's OpenID Connect provider (oidc.js, authorization code with PKCE).
-import { register, el, go, home, problemBox } from "../app.js";
+import { register, el, go, home, problemBox, loginFailure } from "../app.js";
 import { startSession } from "../api.js";
 import { t } from "../i18n.js";
 
@@ -11,6 +11,8 @@ async function devPeople() {
 
 async function renderLogin(main) {
   main.append(el("h1", {}, t("login.title")));
+  const failed = loginFailure();
+  if (failed) main.append(problemBox({ title: t("login.oidc_failed"), detail: failed.detail || failed.message }));
   const people = await devPeople();
   const oidcBox = el("section", { "aria-labelledby": "login-oidc" }, el("h2", { id: "login-oidc" }, t("login.oidc")));
   main.append(oidcBox);
