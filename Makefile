@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PYTHON_ID_CODE := import sys; print("%d.%d.%d:%s" % (*sys.version_info[:3], sys.base_prefix))
 PYTHON_ID := $(if $(PYTHON),$(shell $(PYTHON) -c '$(PYTHON_ID_CODE)' 2>/dev/null))
 
-.PHONY: run test bench install lock postgres-binaries clean FORCE
+.PHONY: run test bench install lock postgres-binaries chromium clean FORCE
 
 # Rewritten only when the interpreter changes (another Python installed, or PYTHON=...): then the venv is made again.
 $(VENV)/.python: FORCE
@@ -49,7 +49,7 @@ run: install
 ## most of the suite waits on the processes it started, so two take some 20 minutes where one took 28.
 ## Another count: `make test TEST_WORKERS=1` (0 runs in this process, without xdist).
 TEST_WORKERS ?= 2
-test: install postgres-binaries
+test: install postgres-binaries chromium
 	$(BIN)/python -m pytest --durations=30 -n $(TEST_WORKERS) --dist loadfile
 
 # PostgreSQL's server binaries come from Debian's `postgresql` package.
@@ -60,6 +60,17 @@ postgres-binaries:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else \
 	    echo "PostgreSQL's server binaries are missing: install the Debian package 'postgresql' (sudo apt-get install postgresql)"; exit 1; \
+	  fi; \
+	fi
+
+# The console's browser tests (tests/browser/) drive Debian's `chromium` (Playwright never downloads a browser).
+chromium:
+	@if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium package"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing for the browser tests: install the Debian package 'chromium' (sudo apt-get install chromium)"; exit 1; \
 	  fi; \
 	fi
 

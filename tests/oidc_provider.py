@@ -24,10 +24,10 @@ class Provider:
         self.issuer = issuer
         self.fetches: dict[str, int] = {"discovery": 0, "keys": 0}
 
-    def token(self, sub: str = "an@stad.example", ttl: int = 60, **claims: Any) -> str:
+    def token(self, sub: str = "an@stad.example", ttl: int = 60, kid: str | None = "k1", **claims: Any) -> str:
         now = int(time.time())
         body = {"sub": sub, "iss": self.issuer, "aud": AUDIENCE, "iat": now, "exp": now + ttl, **claims}
-        return jwt.encode(body, KEY, algorithm="RS256", headers={"kid": "k1"})
+        return jwt.encode(body, KEY, algorithm="RS256", headers={"kid": kid} if kid else None)
 
 
 @contextmanager

@@ -357,6 +357,8 @@ def test_the_gateway_is_the_pinned_caddy_of_make_run_on_the_same_caddyfile_and_p
     mounts = {source: target for source, target, *_ in (str(volume).split(":") for volume in gateway["volumes"])}
     assert mounts["../services/gateway/Caddyfile"] == "/etc/caddy/Caddyfile"  # the image's default config
     assert mounts["../services/gateway/public"] == environment("gateway")["GATEWAY_PUBLIC"]
+    assert mounts["../services/gateway/console"] == environment("gateway")["GATEWAY_CONSOLE"]
+    assert "GATEWAY_DEV_PEOPLE" not in environment("gateway"), "the console's demo login picker is development's"
     for source in mounts:
         if source.startswith("."):
             assert (DEPLOY / source).exists(), f"the gateway mounts {source}, which is not in the repository"

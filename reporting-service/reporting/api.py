@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
@@ -24,6 +22,7 @@ from complaints.web.auth import require
 from complaints.web.deps import ClockDep, TenantDep
 from complaints.web.problems import Problem, documented, invalid_fields
 from complaints.web.views import CaseState
+from reporting.downloads import XLSX, Separator, as_csv, as_xlsx
 from reporting.projection import OPEN_ONLY, SEARCH_CONFIG, case_search
 from reporting.projection import case_summaries as cases
 from reporting.projection import follow_up_actions as actions
@@ -117,12 +116,20 @@ class YearlyReport(BaseModel):
 
 
 @router.get("/reports/{report}", response_model=YearlyReport,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: SessionDep, request: Request,
                         clock: ClockDep,
-                        year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")]
+                        year: Annotated[int, Query(ge=2000, le=2100, description="The year the cases were received")],
+                        format: Annotated[Literal["json", "csv", "xlsx"] | None, Query(  # noqa: A002 - the query's name
+                            description="The file to answer with, whatever `Accept` asks (a link can choose)")] = None,
+                        sep: Annotated[Separator, Query(description=(
+                            "The CSV's separator: `;` for Excel in a Dutch or French locale (with a byte-order mark "
+                            "and decimal commas), `,` for programs (RFC 4180: no mark, decimal points)"))] = ";",
                         ) -> Response:
-    """One of the yearly tables (`Accept: text/csv` for CSV): channels, kinds, qualifications, keywords,
+    """One of the yearly tables, as JSON, CSV (`Accept: text/csv` or `format=csv`; see `sep`) or an XLSX workbook
+    (`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `format=xlsx`): channels, kinds,
+    qualifications, keywords,
     timeliness, within-days, monthly, quarters, entity-months, admissibility, relative-to-contacts, open-overdue,
     repeated, actions (follow-up and improvement actions added that year, per team and category),
     acknowledgement-and-admissibility (per month: acknowledgements and admissibility decisions due, taken within
@@ -156,16 +163,20 @@ async def yearly_report(_: ReaderDep, tenant: TenantDep, report: str, session: S
         rows = [dict(r) for r in (await session.execute(select(cases).where(*of_year))).mappings().all()]
         spec = published or PublishedTable(id=report, title=report, report=report)
         table = compute(spec, rows, tenant, today(clock), year)
-    if "text/csv" in request.headers.get("accept", ""):
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(table.rows)
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{tenant.id}-{report}-{year}.csv"'})
     title = {"title": published.title} if published else {}
+    answer = format or _asked_format(request.headers.get("accept", ""))
+    if answer != "json":
+        filename = f"{tenant.id}-{report}-{year}.{answer}"
+        content, media_type = ((as_csv(table, sep), "text/csv; charset=utf-8") if answer == "csv" else
+                               (as_xlsx(table, report, title.get("title"), COUNTED_BY), XLSX))
+        return Response(content, media_type=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return JSONResponse({"tenant": tenant.id, "report": report, **title, "year": year, "counted_by": COUNTED_BY,
                          "columns": table.columns, "rows": table.rows, "notes": table.notes})
+
+
+def _asked_format(accept: str) -> Literal["json", "csv", "xlsx"]:
+    return "xlsx" if XLSX in accept else "csv" if "text/csv" in accept else "json"
 
 
 def _cursor(value: str | None) -> tuple[date, str] | None:

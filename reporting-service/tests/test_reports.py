@@ -1,5 +1,6 @@
 """The yearly tables and the queue, on the real PostgreSQL and broker, from cases imported through intake."""
 
+import codecs
 import csv
 import io
 import random
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from complaints.web.auth import Credentials
 
@@ -19,6 +21,7 @@ from complaints.model.windows import due_date, lead_time
 from intake.app import build as intake_app
 from launcher.demo import demo_items
 from reporting.app import build
+from reporting.downloads import XLSX
 
 T = load_tenants()
 
@@ -95,11 +98,11 @@ def test_the_bza_2023_cases_give_exactly_the_fire_zones_published_table(reportin
     channels = {r["channel"]: r["cases"] for r in report(reporting, manager, "brandweer", "channels", 2023)["rows"]}
     assert channels == {"e-mail": 7, "klantenmanagement-stad": 2, "zonecommandant": 2, "kabinet-burgemeester": 1,
                         "sociale-media": 1, "total": 13}
-    as_csv = reporting.get("/v1/tenants/brandweer/reports/channels", params={"year": 2023},
-                           headers={**manager, "Accept": "text/csv"})
-    assert as_csv.headers["content-type"].startswith("text/csv")
-    assert list(csv.DictReader(io.StringIO(as_csv.text)))[-1] == {"channel": "total", "label": "Total", "cases": "13",
-                                                                  "share_pct": "100.0"}
+    for_programs = reporting.get("/v1/tenants/brandweer/reports/channels", params={"year": 2023, "sep": ","},
+                                 headers={**manager, "Accept": "text/csv"})
+    assert for_programs.headers["content-type"].startswith("text/csv")
+    assert list(csv.DictReader(io.StringIO(for_programs.text)))[-1] == {
+        "channel": "total", "label": "Total", "cases": "13", "share_pct": "100.0"}
     assert report(reporting, manager, "brandweer", "channels", 2022)["rows"] == [
         {"channel": "total", "label": "Total", "cases": 0, "share_pct": 0.0}]
 
@@ -171,6 +174,39 @@ def test_each_report_matches_a_naive_count_of_generated_cases(reporting, setting
     assert sorted(r["cases"] for r in repeated) == sorted(n for n in by_email.values() if n > 1)
     overdue = report(reporting, manager, "stad", "open-overdue", 2023)["rows"][-1]["overdue"]
     assert overdue == sum(1 for i in items if "answered_at" not in i)  # every 2023 case is past due by now
+
+
+def excel_cell(value) -> str:
+    """A JSON value as a Dutch or French Excel reads it: a decimal comma, nothing for none."""
+    return "" if value is None else str(value).replace(".", ",") if isinstance(value, float) else str(value)
+
+
+def test_a_table_downloads_as_a_workbook_and_as_a_csv_excel_opens_with_the_rows_and_totals_of_its_json(
+        reporting, settings, tokens):
+    token, keys = tokens
+    import_cases(settings, keys, "stad", generated("stad", 12, seed=3))
+    manager = token("stad", "manager")
+    projected(reporting, manager, "stad", 12)
+    for name in ("kinds", "qualifications", "timeliness"):  # shares, a cross-table, averages and blanks
+        table = report(reporting, manager, "stad", name, 2023)
+        as_xlsx = reporting.get(f"/v1/tenants/stad/reports/{name}", params={"year": 2023, "format": "xlsx"},
+                                headers=manager)
+        assert as_xlsx.headers["content-type"] == XLSX
+        assert as_xlsx.headers["content-disposition"] == f'attachment; filename="stad-{name}-2023.xlsx"'
+        sheet = load_workbook(io.BytesIO(as_xlsx.content)).worksheets[0]
+        header, *rows = sheet.iter_rows(values_only=True)
+        assert list(header) == table["columns"]
+        assert [dict(zip(header, row)) for row in rows] == table["rows"]  # numbers as numbers, blanks as None
+
+        as_csv = reporting.get(f"/v1/tenants/stad/reports/{name}", params={"year": 2023},
+                               headers={**manager, "Accept": "text/csv"})
+        assert as_csv.content.startswith(codecs.BOM_UTF8) and b"\r\n" in as_csv.content
+        header, *rows = csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"), newline=""), delimiter=";")
+        assert header == table["columns"]
+        assert rows == [[excel_cell(r.get(c)) for c in table["columns"]] for r in table["rows"]]
+    as_xlsx = reporting.get("/v1/tenants/stad/reports/kinds", params={"year": 2023},
+                            headers={**manager, "Accept": XLSX})
+    assert load_workbook(io.BytesIO(as_xlsx.content)).worksheets[0]["A1"].value == "signal_type"
 
 
 def test_reports_and_the_queue_never_mix_tenants(reporting, settings, tokens):

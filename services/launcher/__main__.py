@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pythonjsonlogger.json import JsonFormatter
 
 from complaints.settings import Settings
-from launcher.credentials import demo_credentials
+from launcher.credentials import demo_credentials, write_dev_people
 from launcher.demo import load_demo
 from launcher.infra import Broker, listening, start_broker, start_mail_sink
 from launcher.stack import GATEWAY, SERVICES, Exited, Stack, Supervisor, Watched
@@ -91,7 +91,10 @@ def main() -> int:
     if smtp.scheme == "smtp" and smtp.hostname in ("127.0.0.1", "localhost") and not listening(smtp.hostname,
                                                                                                smtp.port or 25):
         mail_sink = start_mail_sink(smtp.hostname, smtp.port or 25, DATA / "mail")
-    stack = Stack(env, log_dir=DATA / "logs")
+    # The console's login picker offers the demo people, in development only (never their API keys: a file
+    # of its own, written with the credentials below).
+    dev_people = DATA / "dev-people.json" if settings.environment == "development" else None
+    stack = Stack(env, log_dir=DATA / "logs", dev_people=dev_people)
     watch = supervisor(stack)
     stopping = threading.Event()
 
@@ -115,11 +118,15 @@ def main() -> int:
         if broker:
             watch_broker(watch, broker, DATA / "logs" / "broker.log")
         credentials = demo_credentials(settings, DATA / "demo-credentials.json")
+        if dev_people:
+            write_dev_people(dev_people, credentials["people"])
         report = load_demo(stack.url(GATEWAY), credentials["api_keys"]["brandweer"]["import"])
         print(f"Store and read models: {settings.database_url}   broker: {settings.kafka_bootstrap_servers}"
               + (f"   (pid {broker.process.pid})" if broker else ""))
         print(f"  {GATEWAY:<14} {stack.url(GATEWAY)}   (one origin for people and browsers)   "
               f"pid {stack.processes[GATEWAY].pid}")
+        print(f"  {'console':<14} {stack.url(GATEWAY)}/   (the reference console"
+              + ("; log in as one of the demo people)" if dev_people else ")"))
         print(f"  {'':<14} CORS for {' '.join(settings.cors_origins) or 'no origin'} (CORS_ORIGINS); "
               "each service on its own port, for operators:")
         for name in SERVICES:

@@ -12,6 +12,7 @@ auditors, and two directors where the tenant's approval steps name directors.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +36,28 @@ def demo_credentials(settings: Settings, path: Path) -> dict[str, Any]:
                 name = "demo-intake" if role == "subscriber" else f"demo-{role}"
                 keys.setdefault(tenant.id, {})[role] = credentials.issue_key(
                     name=name, tenant=tenant.id, role=role, actor="system:make-run")
-    tokens, people = {}, {}
+    tokens = {}
     for tenant in tenants.values():
-        roles = sorted(r for r in PERSON_ROLES if r != "director" or _names_directors(tenant))
         tokens[tenant.id] = {role: credentials.token_for(subject=f"demo-{role}@{tenant.id}", tenants=[tenant.id],
                                                          roles=[role], team=_team(tenant, role, 0))
-                             for role in roles}
-        people[tenant.id] = [_person(credentials, tenant, role, n) for role in roles for n in (0, 1)]
+                             for role in _roles(tenant)}
+    people = demo_people(credentials, tenants.values())
     store.close()
     result = {"api_keys": keys, "tokens": tokens, "people": people}
     path.write_text(json.dumps(result, indent=2))
     path.chmod(0o600)
     return result
+
+
+def demo_people(credentials: Credentials, tenants: Iterable[Tenant]) -> dict[str, list[dict[str, Any]]]:
+    """Two persons per people role of each tenant, each with a token of their own (the console's login picker
+    offers them in development; the browser tests log in as them)."""
+    return {tenant.id: [_person(credentials, tenant, role, n) for role in _roles(tenant) for n in (0, 1)]
+            for tenant in tenants}
+
+
+def _roles(tenant: Tenant) -> list[str]:
+    return sorted(r for r in PERSON_ROLES if r != "director" or _names_directors(tenant))
 
 
 def _names_directors(tenant: Tenant) -> bool:
@@ -66,3 +77,10 @@ def _person(credentials: Credentials, tenant: Tenant, role: str, n: int) -> dict
     team = _team(tenant, role, n)
     return {"sub": subject, "roles": [role], "team": team,
             "token": credentials.token_for(subject=subject, tenants=[tenant.id], roles=[role], team=team)}
+
+
+def write_dev_people(path: Path, people: dict[str, list[dict[str, Any]]]) -> None:
+    """The console's development login picker: the demo people only (the gateway serves this file whole, so it
+    holds no API key)."""
+    path.write_text(json.dumps({"people": people}, indent=2))
+    path.chmod(0o600)

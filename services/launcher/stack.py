@@ -53,6 +53,9 @@ class Stack:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     supervisor: Supervisor | None = field(default=None, repr=False)  # set by `Supervisor.start`
+    # Development only: the file of demo people (`{"people": {TENANT: [...]}}`) the console's login picker
+    # offers, served by the gateway at /console/dev-people.json; None (the default), that path is refused.
+    dev_people: Path | None = None
 
     def __post_init__(self) -> None:
         self.settings = Settings(**{k.lower(): v for k, v in self.env.items() if k.lower() in Settings.model_fields})
@@ -106,6 +109,8 @@ class Stack:
                 "CORS_ORIGINS": json.dumps(self.settings.cors_origins),
                 "GATEWAY_PUBLIC": str(GATEWAY_DIR / "public"),
                 "SWAGGER_STATIC": str(Path(fastapi_offline.__file__).parent / "static"),
+                "GATEWAY_CONSOLE": str(GATEWAY_DIR / "console"),
+                "GATEWAY_DEV_PEOPLE": str(self.dev_people.resolve()) if self.dev_people else "",
                 "XDG_DATA_HOME": caddy_home, "XDG_CONFIG_HOME": caddy_home}
 
     def _wait_healthy(self, name: str, timeout: float, cancel: threading.Event | None = None) -> None:

@@ -80,3 +80,19 @@ def test_the_mapping_is_typed_and_read_from_json():
     Settings(environment="production", oidc_issuer="https://idp", oidc_claim_mapping=MAPPING,
              jwt_audience="complaints", pseudonym_secret="p" * 40, kafka_security_protocol="SSL",
                  tracking_secret="t" * 40, webhook_secret="w" * 40, public_url="https://klachten.example")
+
+
+def test_a_token_without_a_kid_is_verified_with_the_providers_only_key(provider):
+    """RFC 7515 makes `kid` optional: a provider with one key (the console's test provider) may leave it out.
+    Still its signature: the same token signed by another key is refused."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    import jwt
+
+    people = credentials(provider.issuer)
+    handler = people.person(provider.token(kid=None, groups=["klachten-brandweer-communicatie"]))
+    assert handler.team == "communicatie"
+    claims = jwt.decode(provider.token(kid=None), options={"verify_signature": False})
+    forged = jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256")
+    with pytest.raises(Problem) as refused:
+        people.person(forged)
+    assert refused.value.status == 401

@@ -163,10 +163,22 @@ class Credentials:
         self._issuer, self._jwks = named, self._keys(jwks_uri)
         return self._jwks
 
+    @staticmethod
+    def _signing_key(keys: jwt.PyJWKClient, token: str) -> Any:
+        """The provider's key named by the token's `kid`; a token without one (RFC 7515 makes it optional: a
+        provider with a single key may leave it out) is verified with the provider's only signing key, never
+        with one of several."""
+        if jwt.get_unverified_header(token).get("kid") is None:
+            signing = keys.get_signing_keys()
+            if len(signing) != 1:
+                raise jwt.InvalidTokenError(f"the token names no key (`kid`) and the provider has {len(signing)}")
+            return signing[0].key
+        return keys.get_signing_key_from_jwt(token).key
+
     def person(self, token: str) -> Caller:
         try:
             if self._jwks or self.settings.oidc_issuer:
-                key: Any = (self._jwks or self._discover()).get_signing_key_from_jwt(token).key
+                key: Any = self._signing_key(self._jwks or self._discover(), token)
                 algorithms = ["RS256", "ES256"]
             else:
                 key, algorithms = self.settings.jwt_secret.get_secret_value(), ["HS256"]
