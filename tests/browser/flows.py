@@ -109,3 +109,25 @@ def work_a_case_to_the_answer(page: Page, console: Console) -> Case:
     state_is(page, "Beantwoord")
     look(page, "case-answered")
     return case
+
+
+QUALIFIED = "Eindkwalificatie per trefwoord"  # every yearly report's keyword x qualification table
+
+
+def qualified_total(page: Page, console: Console, year: int) -> int:
+    """The manager's report of the year: the cases counted in the keyword x qualification table (its total
+    row's last cell), as the page shows it (0 while the table has no total row)."""
+    page.goto(f"{console.url}/#/reports/{TENANT}/{year}")
+    table = page.locator("section.report-table", has=page.get_by_role("heading", level=2, name=QUALIFIED))
+    expect(table).to_be_visible()
+    total = table.locator("tr.total td").last
+    return int(total.inner_text()) if total.count() else 0
+
+
+def the_auditor_sees_the_history_and_a_valid_chain(page: Page, console: Console, case: Case) -> None:
+    page.get_by_role("button", name="Afmelden").click()
+    log_in(page, console, TENANT, "auditor")
+    page.goto(f"{console.url}/#/audit/{TENANT}/{case.id}")
+    expect(page.locator("[data-valid='true']")).to_be_visible()
+    expect(page.locator("table.history")).to_contain_text("Answered")
+    look(page, "audit-answered-case")

@@ -5,12 +5,16 @@ and a command on a case someone else changed meanwhile."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import httpx
 from playwright.sync_api import Page, expect
 
 from launcher.stack import GATEWAY
 from tests.browser.conftest import Console, log_in, look
-from tests.browser.flows import TENANT, a_complaint_comes_in, work_a_case_to_the_answer
+from tests.helpers import wait_until
+from tests.browser.flows import (TENANT, a_complaint_comes_in, qualified_total,
+                                 the_auditor_sees_the_history_and_a_valid_chain, work_a_case_to_the_answer)
 
 
 def test_the_gateway_serves_the_console_and_its_login_picker(console: Console, page: Page) -> None:
@@ -57,7 +61,20 @@ def test_without_dev_people_the_picker_is_refused(console: Console) -> None:
 
 
 def test_a_handler_works_a_care_company_case_from_the_queue_to_the_answer(console: Console, page: Page) -> None:
+    """The issue's walk: the handler, the local manager and the director take the case to its answer; the
+    manager sees the count move in the yearly report; the auditor sees the history and a valid chain."""
+    year = datetime.now(timezone.utc).year
+    log_in(page, console, TENANT, "manager")
+    before = qualified_total(page, console, year)
+    page.get_by_role("button", name="Afmelden").click()
     case = work_a_case_to_the_answer(page, console)
+    page.get_by_role("button", name="Afmelden").click()
+    log_in(page, console, TENANT, "manager")
+    expect(page.locator("#who")).to_contain_text("manager")
+    # The report reads the projection, which follows the store: the page is opened again until it counts it.
+    wait_until(lambda: qualified_total(page, console, year) == before + 1, timeout=30)
+    look(page, "report-after-the-case")
+    the_auditor_sees_the_history_and_a_valid_chain(page, console, case)
     answered = httpx.get(f"{console.url}/v1/tenants/{TENANT}/complaints/{case.id}",
                          headers=console.bearer(TENANT, "manager")).json()
     assert answered["status"] == "answered"
