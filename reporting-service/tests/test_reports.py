@@ -143,7 +143,8 @@ def test_each_report_matches_a_naive_count_of_generated_cases(reporting, setting
     channels = {r["channel"]: r["cases"] for r in report(reporting, manager, "stad", "channels", 2023)["rows"]}
     assert channels == {**Counter(i["channel"] for i in items), "total": 60}
 
-    kinds = {r["signal_type"]: (r["cases"], r["share_pct"]) for r in report(reporting, manager, "stad", "kinds", 2023)["rows"]}
+    rows = report(reporting, manager, "stad", "kinds", 2023)["rows"]
+    kinds = {r["signal_type"]: (r["cases"], r["share_pct"]) for r in rows}
     for kind, n in Counter(i["signal_type"] for i in items).items():
         assert kinds[kind][0] == n and abs(kinds[kind][1] - 100 * n / 60) < 0.1  # rounded up or down
     assert round(sum(share for kind, (_, share) in kinds.items() if kind != "total"), 1) == 100.0

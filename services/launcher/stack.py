@@ -274,7 +274,8 @@ class Supervisor:
             except Exited:
                 self._known[name] = watched.current()  # the one that failed to start: the next round replaces it
                 raise
-            self._say(logging.INFO, f"{name} is back (pid {process.pid}, healthy after {time.monotonic() - began:.1f} s)",
+            healthy_after = time.monotonic() - began
+            self._say(logging.INFO, f"{name} is back (pid {process.pid}, healthy after {healthy_after:.1f} s)",
                       service_name=name, pid=process.pid, restarts=self.restarts[name])
         up_since = time.monotonic()
         while not self._stopping.wait(0.2):
